@@ -1,0 +1,1 @@
+"""EQM agent package."""

@@ -1,0 +1,33 @@
+"""The `eqm` command line: thin commands over the libraries, errors turned into exit codes.
+
+Each command parses its arguments, makes one library call and prints the result. Library
+errors (brain.errors.BrainError) become a one-line `error: ...` on stderr and exit code 1.
+Heavy libraries are imported inside commands so that `eqm --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from agent.cli import data
+
+app = typer.Typer(
+    name="eqm",
+    help="EQM: understand your moods from your own life data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data.register(app)
+
+
+def main() -> None:
+    from brain.errors import BrainError
+
+    try:
+        app()
+    except BrainError as e:
+        typer.echo(f"error: {e}", err=True)
+        sys.exit(1)

@@ -1,0 +1,109 @@
+"""Data commands: import exports, show the timeline, write the demo data set."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+User = Annotated[str, typer.Option("--user", "-u", help="Whose data (created on first import).")]
+
+
+def import_(
+    path: Annotated[Path, typer.Argument(help="The export file (CSV, JSON, export.xml or .zip).")],
+    user: User,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Skip detection: apple_health, "
+            "how_we_feel, daylio, spotify, google_maps, csv_wide, csv_long.",
+        ),
+    ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            help="IANA time zone for timestamps without an offset "
+            "(default: the person's, UTC for a new person)."
+        ),
+    ] = None,
+    mood_scale: Annotated[
+        str | None,
+        typer.Option(
+            help="Daylio mood names on the circumplex: "
+            "'rad=1,good=0.5,meh=0,bad=-0.5,awful=-1,tense=-0.5:0.6'."
+        ),
+    ] = None,
+) -> None:
+    """Import one export file and print a JSON summary of what was kept and rejected.
+
+    Example: eqm import ~/Downloads/export.zip --user alex
+    """
+    from brain.importers.daylio import parse_mood_scale
+    from brain.store import Store
+
+    try:
+        scale = parse_mood_scale(mood_scale) if mood_scale else None
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--mood-scale") from None
+    with Store.open() as store:
+        summary = store.import_file(user, path, fmt=format, timezone=tz, mood_scale=scale)
+    typer.echo(summary.model_dump_json(indent=2))
+
+
+def timeline(
+    user: User,
+    start: Annotated[
+        datetime | None, typer.Option("--from", help="First day (YYYY-MM-DD).", formats=["%Y-%m-%d"])
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--to", help="Last day (YYYY-MM-DD).", formats=["%Y-%m-%d"])
+    ] = None,
+    metrics: Annotated[
+        str | None, typer.Option(help="Comma-separated metrics to show (default: all).")
+    ] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Print the daily timeline: one row per day, one column per metric.
+
+    Example: eqm timeline --user alex --from 2026-10-01 --csv
+    """
+    from brain.store import Store
+
+    wanted = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
+    with Store.open() as store:
+        table = store.timeline(user, start and start.date(), end and end.date(), wanted)
+    if csv:
+        typer.echo(table.to_csv(float_format="%.4g"), nl=False)
+    elif table.empty:
+        typer.echo("no data in this period")
+    else:
+        typer.echo(table.to_string(float_format=lambda v: f"{v:.4g}", na_rep="-"))
+
+
+def demo_data(
+    outdir: Annotated[Path, typer.Argument(help="Folder to write the export files into.")],
+    days: Annotated[int, typer.Option(min=14, max=3650, help="Days of data.")] = 730,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
+) -> None:
+    """Write a synthetic two-year life-log for one person in real export formats.
+
+    The data come from a documented structural causal model (brain/demo/scm.py) with known
+    effects, so analyses can be checked against the truth.
+
+    Example: eqm demo-data demo/ && eqm import demo/how_we_feel.csv --user alex
+    """
+    from brain.demo import generate
+
+    paths = generate(outdir, days=days, seed=seed)
+    typer.echo(json.dumps([str(p) for p in paths], indent=2))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_)
+    app.command()(timeline)
+    app.command("demo-data")(demo_data)

@@ -1,0 +1,110 @@
+"""What every importer produces and the context it runs in.
+
+An importer streams a file and yields `Record`s (one observation each) and `Rejection`s
+(one unusable row each, with where and why). It never touches the store: the pipeline
+in brain.store validates, de-duplicates and writes, all in one transaction.
+
+The shape of a record says how it adds up into a day (brain.timeline.derive):
+- `start` and `end`: an interval (a step sample, a sleep stage, a visit);
+- `start` only: an event at an instant (a check-in, a drink);
+- neither: a statement about the whole `day` (a daily total or level).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import ClassVar, Protocol
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    metric: str
+    day: date
+    value: float | None = None
+    unit: str | None = None
+    text: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    device: str = ""
+    where: str = ""  # row or line in the source file, for error messages
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    where: str
+    reason: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownLabel:
+    """A mood word the lexicon and the mood scale do not know; the check-in is still kept."""
+
+    label: str
+    where: str
+
+
+Parsed = Record | Rejection | UnknownLabel
+
+
+@dataclass(frozen=True, slots=True)
+class MoodPoint:
+    """Where a mood name sits on the circumplex; arousal is unknown for one-axis scales."""
+
+    valence: float
+    arousal: float | None = None
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    """Everything an importer may need besides the file itself."""
+
+    tz: ZoneInfo  # for timestamps without an offset, and local dates of UTC timestamps
+    today: date  # anything after this (plus a day of slack for time zones) is in the future
+    mood_scale: Mapping[str, MoodPoint] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FileSample:
+    """The first bytes of a file (decompressed names for zips), for content sniffing."""
+
+    path: Path
+    head: bytes
+    zip_names: tuple[str, ...] = ()
+
+    @property
+    def text_head(self) -> str:
+        for bom, encoding in (
+            (b"\xef\xbb\xbf", "utf-8-sig"),
+            (b"\xff\xfe", "utf-16"),
+            (b"\xfe\xff", "utf-16"),
+        ):
+            if self.head.startswith(bom):
+                return self.head.decode(encoding, errors="ignore")
+        return self.head.decode("utf-8", errors="ignore")
+
+    @property
+    def csv_columns(self) -> frozenset[str]:
+        """Normalised header names if the file starts like a CSV, else empty."""
+        first_line = self.text_head.lstrip("\ufeff").partition("\n")[0]
+        if "," not in first_line:
+            return frozenset()
+        header = next(csv.reader(io.StringIO(first_line)), [])
+        return frozenset(" ".join(name.lower().split()) for name in header)
+
+
+class Importer(Protocol):
+    """One export format: how to recognise it and how to read it."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def sniff(self, sample: FileSample) -> bool: ...
+
+    def parse(self, path: Path, ctx: ImportContext) -> Iterator[Parsed]: ...

@@ -1,0 +1,98 @@
+"""Re-derive the daily timeline and sleep episodes for the days an import touched."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+
+from sqlalchemy import Connection, delete, insert, or_, select
+
+from brain.metrics import MOOD_LABEL
+from brain.store.schema import daily_values, raw_records, sleep_episodes
+from brain.timeline.derive import RawRow, derive
+
+WINDOW_DAYS = 62  # days derived per query: bounds memory on multi-year imports
+
+
+def _windows(days: Iterable[date]) -> Iterator[list[date]]:
+    window: list[date] = []
+    for day in sorted(days):
+        if window and (day - window[0]).days >= WINDOW_DAYS:
+            yield window
+            window = []
+        window.append(day)
+    if window:
+        yield window
+
+
+def rebuild_days(connection: Connection, person_id: int, days: set[date]) -> int:
+    """Recompute every metric of `days` from all of the person's raw records; returns how many.
+
+    A sleep segment belongs to the day its segment ends, but its episode may end the next
+    morning, so the day after each touched day is rebuilt too.
+    """
+    affected = days | {d + timedelta(days=1) for d in days}
+    r = raw_records.c
+    columns = (
+        r.source,
+        r.device,
+        r.metric,
+        r.day,
+        r.start_utc,
+        r.end_utc,
+        r.utc_offset_min,
+        r.value,
+    )
+    for window in _windows(affected):
+        first, last = window[0], window[-1]
+        rows = connection.execute(
+            select(*columns).where(
+                r.person_id == person_id,
+                r.day.between(first - timedelta(days=1), last + timedelta(days=1)),
+                or_(r.value.is_not(None), r.metric == MOOD_LABEL),
+            )
+        )
+        values, episodes = derive((RawRow(*row) for row in rows), set(window))
+        connection.execute(
+            delete(daily_values).where(
+                daily_values.c.person_id == person_id, daily_values.c.day.in_(window)
+            )
+        )
+        connection.execute(
+            delete(sleep_episodes).where(
+                sleep_episodes.c.person_id == person_id, sleep_episodes.c.night.in_(window)
+            )
+        )
+        if values:
+            connection.execute(
+                insert(daily_values),
+                [
+                    {
+                        "person_id": person_id,
+                        "day": v.day,
+                        "metric": v.metric,
+                        "value": v.value,
+                        "n": v.n,
+                    }
+                    for v in values
+                ],
+            )
+        if episodes:
+            connection.execute(
+                insert(sleep_episodes),
+                [
+                    {
+                        "person_id": person_id,
+                        "night": e.night,
+                        "start_utc": e.start_utc,
+                        "end_utc": e.end_utc,
+                        "start_offset_min": e.start_offset_min,
+                        "end_offset_min": e.end_offset_min,
+                        "asleep_hours": e.asleep_hours,
+                        "in_bed_hours": e.in_bed_hours,
+                        "is_main": e.is_main,
+                    }
+                    for e in episodes
+                ],
+            )
+    return len(affected)

@@ -1,0 +1,1 @@
+"""EQM evals package."""

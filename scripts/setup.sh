@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# README's setup command: a virtual environment in .venv with EQM and its test tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null || python=python3
+"$python" -c 'import sys; assert sys.version_info >= (3, 11), "EQM needs Python >= 3.11"'
+
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[dev]"
+echo "EQM is installed in .venv: try .venv/bin/eqm --help"

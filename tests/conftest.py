@@ -1,0 +1,61 @@
+"""Shared fixtures: a fresh store on SQLite and, where it runs, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from brain.config import normalise_database_url
+from brain.store import Store
+
+POSTGRES_URL = os.environ.get(
+    "EQM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_schema_url() -> Iterator[str]:
+    """A URL whose connections live in a new, empty schema, dropped afterwards."""
+    base = normalise_database_url(POSTGRES_URL)
+    schema = f"eqm_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as e:  # noqa: BLE001 - any connection failure means "no PostgreSQL here"
+        admin.dispose()
+        if os.environ.get("EQM_REQUIRE_POSTGRES") == "1":
+            raise
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {e}")
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'eqm.sqlite3'}"
+    else:
+        yield from _postgres_schema_url()
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    with Store.open(store_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """For tests about parsing rather than databases: SQLite only, to keep them quick."""
+    with Store.open(f"sqlite:///{tmp_path / 'eqm.sqlite3'}") as opened:
+        yield opened

@@ -1,0 +1,1 @@
+"""EQM tools package."""
