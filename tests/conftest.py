@@ -13,9 +13,7 @@ from sqlalchemy import create_engine, text
 from brain.config import normalise_database_url
 from brain.store import Store
 
-POSTGRES_URL = os.environ.get(
-    "EQM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_URL = os.environ.get("EQM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def _postgres_schema_url() -> Iterator[str]:

@@ -19,7 +19,14 @@ from lxml import etree
 
 from brain import affect
 from brain.errors import ImportFailed
-from brain.importers.base import FileSample, ImportContext, Parsed, Record, Rejection
+from brain.importers.base import (
+    FileSample,
+    ImportContext,
+    Parsed,
+    Record,
+    Rejection,
+    UnknownLabel,
+)
 from brain.metrics import MOOD_LABEL, SLEEP_ASLEEP, SLEEP_AWAKE, SLEEP_IN_BED
 
 # HealthKit type -> (metric, unit we store, factor from the export's unit)
@@ -69,7 +76,9 @@ class AppleHealthImporter:
         return "<HealthData" in head or ("<?xml" in head and "HealthKit" in head)
 
     def parse(self, path: Path, ctx: ImportContext) -> Iterator[Parsed]:
-        if zipfile.is_zipfile(path):
+        with path.open("rb") as f:
+            is_zip = f.read(4) == b"PK\x03\x04"
+        if is_zip:
             try:
                 with zipfile.ZipFile(path) as archive:
                     member = _export_member(tuple(archive.namelist()))
@@ -191,17 +200,17 @@ def _state_of_mind(
     ]
     emotions = [e for e in map(affect.lookup, labels) if e is not None]
     for label in labels:
-        yield Record(MOOD_LABEL, at.date(), text=label, start=at, device=device, where=where)
-    valence = (
-        float(valence_text)
-        if valence_text
-        else (sum(e.valence for e in emotions) / len(emotions) if emotions else None)
-    )
+        if affect.lookup(label) is None:
+            yield UnknownLabel(label, where)
+    if valence_text:
+        valence: float | None = float(valence_text)
+    else:
+        valence = sum(e.valence for e in emotions) / len(emotions) if emotions else None
+    if valence is None and not labels:
+        return
+    label_text = ", ".join(labels) or "state of mind"  # one entry is one check-in
+    yield Record(MOOD_LABEL, at.date(), text=label_text, start=at, device=device, where=where)
     if valence is not None:
-        if not labels:
-            yield Record(
-                MOOD_LABEL, at.date(), text="state of mind", start=at, device=device, where=where
-            )
         yield Record("valence", at.date(), valence, "score", start=at, device=device, where=where)
     if emotions:
         arousal = sum(e.arousal for e in emotions) / len(emotions)

@@ -44,15 +44,33 @@ def csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 raise ImportFailed(f"{path.name} is empty: no header row")
             for row in reader:
                 yield reader.line_num, {k: v for k, v in row.items() if k is not None}
-        except UnicodeDecodeError as e:
+        except UnicodeDecodeError:
+            offset, line, byte = first_undecodable_byte(path, encoding)
             raise ImportFailed(
-                f"{path.name} is not UTF-8 text: byte 0x{e.object[e.start]:02x} near line "
-                f"{reader.line_num + 1} cannot be decoded; export it again as UTF-8"
+                f"{path.name} is not UTF-8 text: byte 0x{byte:02x} on line {line} (offset "
+                f"{offset}) cannot be decoded; export it again as UTF-8"
             ) from None
         except csv.Error as e:
             raise ImportFailed(
                 f"{path.name}: malformed CSV at line {reader.line_num}: {e}"
             ) from None
+
+
+def first_undecodable_byte(path: Path, encoding: str) -> tuple[int, int, int]:
+    """(offset, line, byte value) of the first byte that does not decode, read in chunks."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset, lines = 0, 1
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 16):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as e:
+                # the decoder may hold back up to 3 bytes of the previous chunk
+                bad = max(e.start - len(e.object) + len(chunk), 0)
+                return offset + bad, lines + chunk[:bad].count(b"\n"), chunk[bad]
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
+    return offset, lines, 0
 
 
 def csv_header(path: Path) -> list[str]:
