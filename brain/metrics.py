@@ -214,19 +214,19 @@ def aggregation_of(metric: str) -> Aggregation:
     return spec.aggregation if spec else Aggregation.MEAN
 
 
-def bounds_of(metric: str) -> tuple[float, float]:
-    """The plausible range of one record's value; unknown metrics only need to be finite."""
-    if metric in SLEEP_SEGMENTS:
-        return 0.0, 24.0
-    spec = CANONICAL.get(metric)
-    return (spec.minimum, spec.maximum) if spec else (-math.inf, math.inf)
+_BOUNDS: dict[str, tuple[float, float]] = {
+    **{spec.name: (spec.minimum, spec.maximum) for spec in _SPECS},
+    **dict.fromkeys(SLEEP_SEGMENTS, (0.0, 24.0)),  # one segment cannot last over a day
+}
+_UNBOUNDED = (-math.inf, math.inf)
 
 
 def out_of_range(metric: str, value: float) -> str | None:
-    """Why `value` is absurd for `metric`, or None when it is plausible."""
+    """Why `value` is absurd for `metric`, or None when it is plausible (unknown metrics only
+    need to be finite)."""
+    low, high = _BOUNDS.get(metric, _UNBOUNDED)
+    if low <= value <= high and math.isfinite(value):
+        return None
     if not math.isfinite(value):
         return f"{metric} = {value} is not a finite number"
-    low, high = bounds_of(metric)
-    if low <= value <= high:
-        return None
     return f"{metric} = {value:g} is outside the plausible range {low:g}..{high:g}"

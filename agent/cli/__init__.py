@@ -23,11 +23,12 @@ app = typer.Typer(
 data.register(app)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; exits with 0, 1 for a library error, 2 for a usage error."""
     from brain.errors import BrainError
 
     try:
-        app()
+        app(args=argv, prog_name="eqm")
     except BrainError as e:
         typer.echo(f"error: {e}", err=True)
         sys.exit(1)

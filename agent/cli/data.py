@@ -58,10 +58,12 @@ def import_(
 def timeline(
     user: User,
     start: Annotated[
-        datetime | None, typer.Option("--from", help="First day (YYYY-MM-DD).", formats=["%Y-%m-%d"])
+        datetime | None,
+        typer.Option("--from", help="First day (YYYY-MM-DD).", formats=["%Y-%m-%d"]),
     ] = None,
     end: Annotated[
-        datetime | None, typer.Option("--to", help="Last day (YYYY-MM-DD).", formats=["%Y-%m-%d"])
+        datetime | None,
+        typer.Option("--to", help="Last day (YYYY-MM-DD).", formats=["%Y-%m-%d"]),
     ] = None,
     metrics: Annotated[
         str | None, typer.Option(help="Comma-separated metrics to show (default: all).")
@@ -78,11 +80,11 @@ def timeline(
     with Store.open() as store:
         table = store.timeline(user, start and start.date(), end and end.date(), wanted)
     if csv:
-        typer.echo(table.to_csv(float_format="%.4g"), nl=False)
+        typer.echo(table.to_csv(float_format="%.6g"), nl=False)
     elif table.empty:
         typer.echo("no data in this period")
     else:
-        typer.echo(table.to_string(float_format=lambda v: f"{v:.4g}", na_rep="-"))
+        typer.echo(table.to_string(float_format=lambda v: f"{round(v, 3):g}", na_rep="-"))
 
 
 def demo_data(
@@ -103,7 +105,57 @@ def demo_data(
     typer.echo(json.dumps([str(p) for p in paths], indent=2))
 
 
+DEMO_PERSON = "alex"
+DEMO_COLUMNS = [
+    "valence",
+    "arousal",
+    "checkins",
+    "sleep_hours",
+    "steps",
+    "caffeine_mg",
+    "alcohol_drinks",
+    "music_minutes",
+    "hours_at_work",
+]
+
+
+def demo(
+    days: Annotated[int, typer.Option(min=14, max=3650, help="Days of demo data.")] = 730,
+) -> None:
+    """Make the demo person's data and import it: every export format, into the local store.
+
+    Running it again adds nothing: the files are the same and imports are idempotent.
+
+    Example: eqm demo
+    """
+    from brain.config import Settings
+    from brain.demo import generate
+    from brain.demo.scm import TZ
+    from brain.store import Store
+
+    outdir = Settings().data_dir / "demo-data"
+    typer.echo(f"writing {days} days of demo exports to {outdir}/")
+    paths = generate(outdir, days=days)
+    with Store.open() as store:
+        for path in paths:
+            summary = store.import_file(DEMO_PERSON, path, timezone=TZ.key)
+            typer.echo(
+                f"  {summary.format:<13} {path.name:<42} kept {summary.kept:>7,}  duplicates "
+                f"{summary.duplicates:>7,}  rejected {summary.rejected:>3}  "
+                f"({summary.seconds:.1f} s)"
+            )
+        table = store.timeline(DEMO_PERSON)
+    recent = table.tail(14).reindex(columns=[c for c in DEMO_COLUMNS if c in table.columns])
+    typer.echo(
+        f"\n{DEMO_PERSON}'s timeline: {len(table)} days, {len(table.columns)} metrics; "
+        "the last two weeks:\n"
+    )
+    typer.echo(recent.to_string(float_format=lambda v: f"{round(v, 2):g}", na_rep="-"))
+    typer.echo(f"\nSee it all with: eqm timeline --user {DEMO_PERSON}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("import")(import_)
     app.command()(timeline)
     app.command("demo-data")(demo_data)
+    app.command()(demo)

@@ -47,6 +47,8 @@ _UNIT_FACTORS = {
 _SLEEP = "HKCategoryTypeIdentifierSleepAnalysis"
 _MINDFUL = "HKCategoryTypeIdentifierMindfulSession"
 _STATE_OF_MIND = frozenset({"HKDataTypeStateOfMind", "HKStateOfMind"})
+_WANTED = frozenset({*_QUANTITIES, _SLEEP, _MINDFUL, *_STATE_OF_MIND})
+_FORGET_EVERY = 1024  # records between cuts of the tree: cheap, and memory stays bounded
 _SLEEP_VALUES: dict[str, tuple[str, str]] = {
     "HKCategoryValueSleepAnalysisInBed": (SLEEP_IN_BED, "in_bed"),
     "HKCategoryValueSleepAnalysisAsleepUnspecified": (SLEEP_ASLEEP, "unspecified"),
@@ -108,11 +110,15 @@ class AppleHealthImporter:
         try:
             for _, element in events:
                 n += 1
-                try:
-                    yield from _record(element, f"record {n}")
-                except (ValueError, KeyError) as e:
-                    yield Rejection(f"record {n} (line {element.sourceline})", str(e), "bad_record")
-                _forget(element)
+                if element.get("type") in _WANTED:
+                    try:
+                        yield from _record(element, f"record {n}")
+                    except (ValueError, KeyError) as e:
+                        where = f"record {n} (line {element.sourceline})"
+                        yield Rejection(where, f"unreadable: {e}", "bad_record")
+                element.clear()
+                if n % _FORGET_EVERY == 0:
+                    _forget_before(element)
         except etree.XMLSyntaxError as e:
             raise ImportFailed(
                 f"{label} is malformed or truncated XML (line {e.lineno}): {e.msg}"
@@ -126,21 +132,17 @@ def _export_member(names: tuple[str, ...]) -> str | None:
     return min(candidates, key=len) if candidates else None
 
 
-def _forget(element: etree._Element) -> None:
-    """Drop the element and everything before it, so memory stays flat on huge files."""
-    element.clear()
+def _forget_before(element: etree._Element) -> None:
+    """Cut everything already read off the tree, so memory stays flat on huge files."""
     parent = element.getparent()
     if parent is not None:
-        while element.getprevious() is not None:
-            del parent[0]
+        del parent[: parent.index(element)]
 
 
 def _record(element: etree._Element, where: str) -> Iterator[Parsed]:
     attrib = element.attrib
     kind = attrib.get("type")
     quantity = _QUANTITIES.get(kind)
-    if quantity is None and kind not in (_SLEEP, _MINDFUL) and kind not in _STATE_OF_MIND:
-        return
     start = parse_apple_datetime(attrib["startDate"])
     end = parse_apple_datetime(attrib["endDate"])
     if end < start:

@@ -12,18 +12,16 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from itertools import islice
 from pathlib import Path
 
-from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, delete, insert, update
 
 from brain.errors import ImportFailed
 from brain.importers.base import ImportContext, Importer, Record, Rejection, UnknownLabel
 from brain.metrics import out_of_range
 from brain.store.models import MAX_LISTED_REJECTIONS, DateRange, ImportSummary, Person, Rejected
 from brain.store.rebuild import rebuild_days
-from brain.store.schema import imports, people, raw_records
+from brain.store.schema import imports, people
 
 BATCH_SIZE = 5_000
 EARLIEST_DAY = date(1900, 1, 1)
@@ -31,21 +29,9 @@ EARLIEST_DAY = date(1900, 1, 1)
 
 def record_key(source: str, record: Record, start_utc: int | None, end_utc: int | None) -> str:
     """Identity of what a record says: the same observation imported twice has the same key."""
-    identity = "\x1f".join(
-        map(
-            str,
-            (
-                source,
-                record.device,
-                record.metric,
-                record.day,
-                start_utc,
-                end_utc,
-                repr(record.value),
-                record.unit,
-                record.text,
-            ),
-        )
+    identity = (
+        f"{source}\x1f{record.device}\x1f{record.metric}\x1f{record.day}\x1f{start_utc}\x1f"
+        f"{end_utc}\x1f{record.value!r}\x1f{record.unit}\x1f{record.text}"
     )
     return hashlib.blake2b(identity.encode(), digest_size=16).hexdigest()
 
@@ -96,9 +82,71 @@ class _Tally:
         return sum(self.by_reason.values())
 
 
-def _rows(
-    parsed: Iterator, tally: _Tally, person_id: int, import_id: str, source: str, latest_day: date
-) -> Iterator[dict]:
+_COLUMNS = (
+    "person_id",
+    "import_id",
+    "record_key",
+    "source",
+    "device",
+    "metric",
+    "day",
+    "start_utc",
+    "end_utc",
+    "utc_offset_min",
+    "value",
+    "unit",
+    "text",
+)
+_METRIC = _COLUMNS.index("metric")
+
+
+class _Writer:
+    """Inserts rows in batches straight through the driver, skipping ones already stored.
+
+    This is the hot path of a multi-gigabyte import, so rows are plain tuples and the
+    statement goes to the DB-API cursor as is. Batches are split by metric so that the
+    driver's row counts tell how many records of each metric were new.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        sqlite = connection.dialect.name == "sqlite"
+        marks = ", ".join(["?" if sqlite else "%s"] * len(_COLUMNS))
+        self.sql = (
+            f"INSERT INTO raw_records ({', '.join(_COLUMNS)}) VALUES ({marks}) "
+            "ON CONFLICT (person_id, record_key) DO NOTHING"
+        )
+        self.day_param = date.isoformat if sqlite else None  # SQLite stores dates as ISO text
+        self.pending: dict[str, list[tuple]] = {}
+        self.size = 0
+        self.kept: Counter[str] = Counter()
+
+    def add(self, row: tuple) -> None:
+        self.pending.setdefault(row[_METRIC], []).append(row)
+        self.size += 1
+        if self.size >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        for metric, rows in self.pending.items():
+            result = self.connection.exec_driver_sql(self.sql, rows)
+            self.kept[metric] += result.rowcount
+        self.pending.clear()
+        self.size = 0
+
+
+def _write(
+    parsed: Iterator,
+    tally: _Tally,
+    writer: _Writer,
+    person_id: int,
+    import_id: str,
+    source: str,
+    latest_day: date,
+) -> set[date]:
+    """Validate and write every record; returns the days of the valid ones."""
+    days: set[date] = set()
+    day_param = writer.day_param
     for item in parsed:
         if isinstance(item, UnknownLabel):
             tally.unknown_labels[item.label] += 1
@@ -112,29 +160,26 @@ def _rows(
             tally.reject(problem)
             continue
         start_utc, end_utc = _epoch(item.start), _epoch(item.end)
-        yield {
-            "person_id": person_id,
-            "import_id": import_id,
-            "record_key": record_key(source, item, start_utc, end_utc),
-            "source": source,
-            "device": item.device,
-            "metric": item.metric,
-            "day": item.day,
-            "start_utc": start_utc,
-            "end_utc": end_utc,
-            "utc_offset_min": _offset_minutes(item.start or item.end),
-            "value": item.value,
-            "unit": item.unit,
-            "text": item.text,
-        }
-
-
-def _insert_ignoring_duplicates(connection: Connection):
-    dialect = connection.dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(raw_records).on_conflict_do_nothing(
-        index_elements=["person_id", "record_key"]
-    )
+        days.add(item.day)
+        writer.add(
+            (
+                person_id,
+                import_id,
+                record_key(source, item, start_utc, end_utc),
+                source,
+                item.device,
+                item.metric,
+                day_param(item.day) if day_param else item.day,
+                start_utc,
+                end_utc,
+                _offset_minutes(item.start or item.end),
+                item.value,
+                item.unit,
+                item.text,
+            )
+        )
+    writer.flush()
+    return days
 
 
 def file_sha256(path: Path) -> str:
@@ -163,29 +208,19 @@ def run_import(
         )
     )
     tally = _Tally()
-    statement = _insert_ignoring_duplicates(connection)
-    rows = _rows(
+    writer = _Writer(connection)
+    days = _write(
         importer.parse(path, ctx),
         tally,
+        writer,
         person.id,
         import_id,
         importer.name,
         ctx.today + timedelta(days=1),
     )
-    while batch := list(islice(rows, BATCH_SIZE)):
-        connection.execute(statement, batch)
-
     if tally.read == 0:
         raise ImportFailed(f"{path.name} holds no records that EQM reads ({importer.description})")
-    mine = raw_records.c.import_id == import_id
-    per_metric = dict(
-        connection.execute(
-            select(raw_records.c.metric, func.count())
-            .where(mine)
-            .group_by(raw_records.c.metric)
-            .order_by(raw_records.c.metric)
-        ).all()
-    )
+    per_metric = {metric: n for metric, n in sorted(writer.kept.items()) if n}
     kept = sum(per_metric.values())
     duplicates = tally.read - tally.rejected - kept
     if kept == 0 and duplicates == 0:
@@ -195,12 +230,7 @@ def run_import(
             f"{path.name}: none of its {tally.read} records is usable ({reasons}); "
             f"first: {first.where}: {first.reason}"
         )
-
-    first_day, last_day = connection.execute(
-        select(func.min(raw_records.c.day), func.max(raw_records.c.day)).where(mine)
-    ).one()
-    days = {d for (d,) in connection.execute(select(raw_records.c.day).where(mine).distinct())}
-    days_rebuilt = rebuild_days(connection, person.id, days) if days else 0
+    days_rebuilt = rebuild_days(connection, person.id, days) if kept else 0
     summary = ImportSummary(
         import_id=import_id if kept else None,
         person=person.name,
@@ -213,7 +243,7 @@ def run_import(
         rejected_by_reason=dict(tally.by_reason.most_common()),
         rejections=tally.rejections,
         unknown_labels=dict(tally.unknown_labels.most_common()),
-        date_range=DateRange(first=first_day, last=last_day) if first_day else None,
+        date_range=DateRange(first=min(days), last=max(days)) if days else None,
         metrics=per_metric,
         days_rebuilt=days_rebuilt,
         seconds=round(time.perf_counter() - started, 3),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, delete, insert, or_, select
+from sqlalchemy import Connection, delete, insert
 
 from brain.metrics import MOOD_LABEL
-from brain.store.schema import daily_values, raw_records, sleep_episodes
+from brain.store.schema import daily_values, sleep_episodes
 from brain.timeline.derive import RawRow, derive
 
 WINDOW_DAYS = 62  # days derived per query: bounds memory on multi-year imports
@@ -32,27 +32,25 @@ def rebuild_days(connection: Connection, person_id: int, days: set[date]) -> int
     morning, so the day after each touched day is rebuilt too.
     """
     affected = days | {d + timedelta(days=1) for d in days}
-    r = raw_records.c
-    columns = (
-        r.source,
-        r.device,
-        r.metric,
-        r.day,
-        r.start_utc,
-        r.end_utc,
-        r.utc_offset_min,
-        r.value,
+    sqlite = connection.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    sql = (
+        "SELECT source, device, metric, day, start_utc, end_utc, utc_offset_min, value "
+        f"FROM raw_records WHERE person_id = {mark} AND day BETWEEN {mark} AND {mark} "
+        f"AND (value IS NOT NULL OR metric = {mark})"
     )
+    day_param = date.isoformat if sqlite else (lambda d: d)
     for window in _windows(affected):
-        first, last = window[0], window[-1]
-        rows = connection.execute(
-            select(*columns).where(
-                r.person_id == person_id,
-                r.day.between(first - timedelta(days=1), last + timedelta(days=1)),
-                or_(r.value.is_not(None), r.metric == MOOD_LABEL),
-            )
+        first, last = window[0] - timedelta(days=1), window[-1] + timedelta(days=1)
+        # straight through the driver: this reads every record of a multi-year import
+        rows = connection.exec_driver_sql(
+            sql, (person_id, day_param(first), day_param(last), MOOD_LABEL)
         )
-        values, episodes = derive((RawRow(*row) for row in rows), set(window))
+        raw = (
+            RawRow(s, dev, m, date.fromisoformat(d) if sqlite else d, a, b, o, v)
+            for s, dev, m, d, a, b, o, v in rows
+        )
+        values, episodes = derive(raw, set(window))
         connection.execute(
             delete(daily_values).where(
                 daily_values.c.person_id == person_id, daily_values.c.day.in_(window)
