@@ -24,7 +24,7 @@ def _postgres_schema_url() -> Iterator[str]:
     try:
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as e:  # noqa: BLE001 - any connection failure means "no PostgreSQL here"
+    except Exception as e:  # any failure to connect means "no PostgreSQL here"
         admin.dispose()
         if os.environ.get("EQM_REQUIRE_POSTGRES") == "1":
             raise

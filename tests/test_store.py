@@ -94,7 +94,7 @@ def test_a_truncated_zip_is_refused(store: Store, tmp_path: Path):
 def test_unknown_format(store: Store, tmp_path: Path):
     path = tmp_path / "notes.txt"
     path.write_text("just some words\nno structure here\n")
-    with pytest.raises(UnknownFormat, match="could not recognise the format of notes.txt"):
+    with pytest.raises(UnknownFormat, match=r"could not recognise the format of notes\.txt"):
         store.import_file("alex", path)
     with pytest.raises(UnknownFormat, match="unknown format 'fitbit'"):
         store.import_file("alex", FIXTURES / "wide.csv", fmt="fitbit")
@@ -123,7 +123,7 @@ def test_utf16_with_bom_is_read(store: Store, tmp_path: Path):
 def test_empty_file(store: Store, tmp_path: Path):
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
-    with pytest.raises(ImportFailed, match="empty.csv is empty"):
+    with pytest.raises(ImportFailed, match=r"empty\.csv is empty"):
         store.import_file("alex", path)
 
 
