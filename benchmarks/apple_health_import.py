@@ -133,14 +133,14 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(dir=args.out) as work:
         env = {**os.environ, "EQM_DATA_DIR": str(Path(work) / "eqm")}
         env.pop("EQM_DATABASE_URL", None)
-        seconds, rss = measure([str(bin_dir / "eqm"), "import", str(export), "--user", "bench"], env)
-        rows.append(("eqm import", seconds, rss))
+        command = [str(bin_dir / "eqm"), "import", str(export), "--user", "bench"]
+        rows.append(("eqm import", *measure(command, env)))
         baseline = shutil.which("healthkit-to-sqlite", path=str(bin_dir))
         if baseline and not args.skip_baseline:
             command = [baseline, "--xml", "--silent", str(export), str(Path(work) / "hk.db")]
             rows.append(("healthkit-to-sqlite", *measure(command, env)))
     print(f"\nApple Health export.xml of {size_mb:.0f} MB\n")
-    print(f"| tool | seconds | MB/s | peak RSS (MB) |\n| --- | ---: | ---: | ---: |")
+    print("| tool | seconds | MB/s | peak RSS (MB) |\n| --- | ---: | ---: | ---: |")
     for name, seconds, rss in rows:
         print(f"| {name} | {seconds:.1f} | {size_mb / seconds:.1f} | {rss:.0f} |")
     if len(rows) == 2:

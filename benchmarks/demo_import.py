@@ -41,8 +41,10 @@ def main(argv: list[str] | None = None) -> None:
     for name, megabytes, kept, seconds in rows:
         print(f"| {name} | {megabytes:.1f} | {kept:,} | {seconds:.2f} |")
     total = sum(r[3] for r in rows)
-    print(f"| **all formats** | {sum(r[1] for r in rows):.1f} | {sum(r[2] for r in rows):,} "
-          f"| **{total:.2f}** |")
+    print(
+        f"| **all formats** | {sum(r[1] for r in rows):.1f} | {sum(r[2] for r in rows):,} "
+        f"| **{total:.2f}** |"
+    )
 
 
 if __name__ == "__main__":

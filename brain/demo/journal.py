@@ -39,6 +39,7 @@ class NoteContext:
     is_free_day: bool
     at_work: bool
     exercise_minutes: int
+    steps: int
     drinks_last_night: int
     drinks_today: int
     sleep_hours: float
@@ -54,7 +55,7 @@ _OPENERS: dict[Quadrant, tuple[str, ...]] = {
         "Feeling {word} right now.",
         "Honestly {word} today, and I'll take it.",
         "{Word}, the kind of energy I wish I had every day.",
-        "Such a {word} mood this {part}.",
+        "Mood this {part}: {word}, in the best way.",
         "Buzzing a bit, {word} and ready for more.",
         "Caught myself smiling for no reason, definitely {word}.",
         "Lots of energy this {part}, feeling {word}.",
@@ -279,8 +280,8 @@ _INTENTIONS: tuple[str, ...] = (
     "Ask {colleague} for help instead of stewing.",
 )
 
+_FRIENDS = ("Sam", "Jamie", "Mia", "Leo", "Nora", "Ben", "Lena", "Tom", "Sophie", "Max")
 _FILLERS: dict[str, tuple[str, ...]] = {
-    "friend": ("Sam", "Jamie", "Mia", "Leo", "Nora", "Ben", "Lena", "Tom", "Sophie", "Max"),
     "colleague": ("Priya", "Marco", "Julia", "Felix", "Chris", "Aylin"),
     "project": ("Atlas", "quarterly report", "onboarding", "migration", "budget", "website"),
     "place": ("the river", "the park", "the lake", "the old town", "the canal"),
@@ -336,22 +337,25 @@ def _applicable_events(ctx: NoteContext) -> list[tuple[str, ...]]:
         banks.append(_EVENTS["music"])
     if ctx.meditated:
         banks.append(_EVENTS["meditation"])
-    banks.append(_EVENTS["weekend"] if ctx.is_free_day else _EVENTS["walk"])
+    if ctx.is_free_day:
+        banks.append(_EVENTS["weekend"])
+    if ctx.steps >= 6000:
+        banks.append(_EVENTS["walk"])
     return banks
 
 
 def _values(rng: np.random.Generator, ctx: NoteContext) -> dict[str, str]:
     """Template slots for one note; two different friends so "{friend} and {friend2}" reads."""
-    friends = rng.permutation(len(_FILLERS["friend"]))[:2]
+    friends = rng.permutation(len(_FRIENDS))[:2]
     hours, minutes = divmod(round(ctx.sleep_hours * 60), 60)
     values = {name: _pick(rng, options) for name, options in _FILLERS.items()}
     values |= {
         "word": ctx.word,
         "Word": ctx.word.capitalize(),
         "part": "morning" if ctx.hour < 12 else "afternoon" if ctx.hour < 18 else "evening",
-        "friend": _FILLERS["friend"][int(friends[0])],
-        "friend2": _FILLERS["friend"][int(friends[1])],
-        "sleep": f"{hours}h {minutes:02d}m",
+        "friend": _FRIENDS[int(friends[0])],
+        "friend2": _FRIENDS[int(friends[1])],
+        "sleep": f"{hours}h {minutes}m",
         "drinks_last": str(ctx.drinks_last_night),
         "drinks_today": str(ctx.drinks_today),
         "exercise": str(ctx.exercise_minutes),

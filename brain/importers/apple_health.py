@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO, ClassVar
@@ -139,50 +139,32 @@ def _forget_before(element: etree._Element) -> None:
         del parent[: parent.index(element)]
 
 
-def _record(element: etree._Element, where: str) -> Iterator[Parsed]:
+def _record(element: etree._Element, where: str) -> Sequence[Parsed]:
+    """What one <Record> says (a tuple, not a generator: this runs millions of times)."""
     attrib = element.attrib
-    kind = attrib.get("type")
-    quantity = _QUANTITIES.get(kind)
+    kind = attrib["type"]
     start = parse_apple_datetime(attrib["startDate"])
     end = parse_apple_datetime(attrib["endDate"])
     if end < start:
-        yield Rejection(where, f"endDate {end} is before startDate {start}", "bad_record")
-        return
+        return (Rejection(where, f"endDate {end} is before startDate {start}", "bad_record"),)
     device = attrib.get("sourceName", "")
+    quantity = _QUANTITIES.get(kind)
     if quantity is not None:
         metric, unit = quantity
-        value = float(attrib["value"]) * _UNIT_FACTORS.get((metric, attrib.get("unit", "")), 1.0)
-        yield Record(
-            metric, start.date(), value, unit, start=start, end=end, device=device, where=where
-        )
-    elif kind == _SLEEP:
+        value = float(attrib["value"]) * _UNIT_FACTORS.get((metric, attrib.get("unit")), 1.0)
+        return (Record(metric, start.date(), value, unit, None, start, end, device, where),)
+    if kind == _SLEEP:
         metric, stage = _SLEEP_VALUES[attrib["value"]]
         hours = (end - start).total_seconds() / 3600
-        yield Record(
-            metric,
-            end.date(),
-            hours,
-            "h",
-            text=stage,
-            start=start,
-            end=end,
-            device=device,
-            where=where,
-        )
-    elif kind == _MINDFUL:
+        return (Record(metric, end.date(), hours, "h", stage, start, end, device, where),)
+    if kind == _MINDFUL:
         minutes = (end - start).total_seconds() / 60
-        yield Record(
-            "mindful_minutes",
-            start.date(),
-            minutes,
-            "min",
-            start=start,
-            end=end,
-            device=device,
-            where=where,
+        return (
+            Record(
+                "mindful_minutes", start.date(), minutes, "min", None, start, end, device, where
+            ),
         )
-    else:
-        yield from _state_of_mind(element, start, device, where)
+    return tuple(_state_of_mind(element, start, device, where))
 
 
 def _state_of_mind(

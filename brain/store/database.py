@@ -34,6 +34,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
+    # 64 MiB of page cache: big imports insert into a random-keyed unique index
+    cursor.execute("PRAGMA cache_size = -65536")
     cursor.close()
 
 

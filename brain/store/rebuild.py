@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
+from functools import cache
 
 from sqlalchemy import Connection, delete, insert
 
@@ -45,11 +46,9 @@ def rebuild_days(connection: Connection, person_id: int, days: set[date]) -> int
         # straight through the driver: this reads every record of a multi-year import
         rows = connection.exec_driver_sql(
             sql, (person_id, day_param(first), day_param(last), MOOD_LABEL)
-        )
-        raw = (
-            RawRow(s, dev, m, date.fromisoformat(d) if sqlite else d, a, b, o, v)
-            for s, dev, m, d, a, b, o, v in rows
-        )
+        ).fetchall()
+        as_date = cache(date.fromisoformat) if sqlite else (lambda d: d)
+        raw = (RawRow(s, dev, m, as_date(d), a, b, o, v) for s, dev, m, d, a, b, o, v in rows)
         values, episodes = derive(raw, set(window))
         connection.execute(
             delete(daily_values).where(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -65,9 +66,10 @@ raw_records = Table(
     metadata,
     Column("id", _BigId, primary_key=True, autoincrement=True),
     Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
-    Column("import_id", ForeignKey("imports.id", ondelete="CASCADE"), nullable=False, index=True),
-    # a hash of what the record says (not where it came from): re-imports add nothing
-    Column("record_key", String(32), nullable=False),
+    # no index: only the rare undo of an import looks records up by it
+    Column("import_id", ForeignKey("imports.id", ondelete="CASCADE"), nullable=False),
+    # a 16-byte hash of what the record says (not where it came from): re-imports add nothing
+    Column("record_key", LargeBinary(16), nullable=False),
     Column("source", String(32), nullable=False),
     Column("device", String(200), nullable=False),
     Column("metric", String(100), nullable=False),
