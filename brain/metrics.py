@@ -194,6 +194,30 @@ SLEEP_AWAKE = "sleep_awake"  # an awake segment inside a night, value = hours
 SLEEP_SEGMENTS = frozenset({SLEEP_ASLEEP, SLEEP_IN_BED, SLEEP_AWAKE})
 MOOD_LABEL = "mood_label"  # one check-in: text = the word the person chose
 
+SLEEP_DAILY = frozenset(s.name for s in _SPECS if s.aggregation is Aggregation.SLEEP)
+
+
+def rebuild_scope(changed: set[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """(raw metrics to read, daily metrics to replace) after records of `changed` arrived.
+
+    A daily metric depends only on its own records, except that the sleep metrics come from
+    sleep segments and sleep statements together, and check-ins count mood labels.
+    """
+    read: set[str] = set()
+    replace: set[str] = set()
+    for metric in changed:
+        if metric in SLEEP_SEGMENTS or metric in SLEEP_DAILY:
+            read |= SLEEP_SEGMENTS | SLEEP_DAILY
+            replace |= SLEEP_DAILY
+        elif metric == MOOD_LABEL:
+            read.add(MOOD_LABEL)
+            replace.add("checkins")
+        else:
+            read.add(metric)
+            replace.add(metric)
+    return frozenset(read), frozenset(replace)
+
+
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 

@@ -60,8 +60,10 @@ _SLEEP_VALUES: dict[str, tuple[str, str]] = {
 }
 
 
-def parse_apple_datetime(text: str) -> datetime:
+def parse_apple_datetime(text: str | None) -> datetime:
     """`2026-05-17 07:03:00 +0200` -> an aware datetime (the fast path for millions of rows)."""
+    if text is None:
+        raise ValueError("a start or end date is missing")
     if len(text) == 25 and text[19] == " ":
         return datetime.fromisoformat(text[:19] + text[20:])
     return datetime.fromisoformat(text)
@@ -110,10 +112,11 @@ class AppleHealthImporter:
         try:
             for _, element in events:
                 n += 1
-                if element.get("type") in _WANTED:
+                kind = element.get("type")
+                if kind in _WANTED:
                     try:
-                        yield from _record(element, f"record {n}")
-                    except (ValueError, KeyError) as e:
+                        yield from _record(element, kind, f"record {n}")
+                    except (ValueError, KeyError, TypeError) as e:
                         where = f"record {n} (line {element.sourceline})"
                         yield Rejection(where, f"unreadable: {e}", "bad_record")
                 element.clear()
@@ -139,22 +142,21 @@ def _forget_before(element: etree._Element) -> None:
         del parent[: parent.index(element)]
 
 
-def _record(element: etree._Element, where: str) -> Sequence[Parsed]:
+def _record(element: etree._Element, kind: str, where: str) -> Sequence[Parsed]:
     """What one <Record> says (a tuple, not a generator: this runs millions of times)."""
-    attrib = element.attrib
-    kind = attrib["type"]
-    start = parse_apple_datetime(attrib["startDate"])
-    end = parse_apple_datetime(attrib["endDate"])
+    get = element.get
+    start = parse_apple_datetime(get("startDate"))
+    end = parse_apple_datetime(get("endDate"))
     if end < start:
         return (Rejection(where, f"endDate {end} is before startDate {start}", "bad_record"),)
-    device = attrib.get("sourceName", "")
+    device = get("sourceName", "")
     quantity = _QUANTITIES.get(kind)
     if quantity is not None:
         metric, unit = quantity
-        value = float(attrib["value"]) * _UNIT_FACTORS.get((metric, attrib.get("unit")), 1.0)
+        value = float(get("value")) * _UNIT_FACTORS.get((metric, get("unit")), 1.0)
         return (Record(metric, start.date(), value, unit, None, start, end, device, where),)
     if kind == _SLEEP:
-        metric, stage = _SLEEP_VALUES[attrib["value"]]
+        metric, stage = _SLEEP_VALUES[get("value")]
         hours = (end - start).total_seconds() / 3600
         return (Record(metric, end.date(), hours, "h", stage, start, end, device, where),)
     if kind == _MINDFUL:

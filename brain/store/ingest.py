@@ -233,7 +233,7 @@ def run_import(
             f"{path.name}: none of its {tally.read} records is usable ({reasons}); "
             f"first: {first.where}: {first.reason}"
         )
-    days_rebuilt = rebuild_days(connection, person.id, days) if kept else 0
+    days_rebuilt = rebuild_days(connection, person.id, days, set(per_metric)) if kept else 0
     summary = ImportSummary(
         import_id=import_id if kept else None,
         person=person.name,

@@ -8,9 +8,9 @@ from functools import cache
 
 from sqlalchemy import Connection, delete, insert
 
-from brain.metrics import MOOD_LABEL
+from brain.metrics import MOOD_LABEL, SLEEP_SEGMENTS, rebuild_scope
 from brain.store.schema import daily_values, sleep_episodes
-from brain.timeline.derive import RawRow, derive
+from brain.timeline.derive import RawRow, SleepEpisode, derive
 
 WINDOW_DAYS = 62  # days derived per query: bounds memory on multi-year imports
 
@@ -26,38 +26,39 @@ def _windows(days: Iterable[date]) -> Iterator[list[date]]:
         yield window
 
 
-def rebuild_days(connection: Connection, person_id: int, days: set[date]) -> int:
-    """Recompute every metric of `days` from all of the person's raw records; returns how many.
+def rebuild_days(connection: Connection, person_id: int, days: set[date], changed: set[str]) -> int:
+    """Recompute the daily values that records of `changed` metrics on `days` feed, from all
+    of the person's raw records; returns how many days were rebuilt.
 
-    A sleep segment belongs to the day its segment ends, but its episode may end the next
-    morning, so the day after each touched day is rebuilt too.
+    A sleep segment belongs to the day it ends, but its episode may end the next morning,
+    so with sleep the day after each touched day is rebuilt too.
     """
-    affected = days | {d + timedelta(days=1) for d in days}
+    read, replace = rebuild_scope(changed)
+    sleep = bool(read & SLEEP_SEGMENTS)
+    affected = days | {d + timedelta(days=1) for d in days} if sleep else set(days)
     sqlite = connection.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"
+    metrics = sorted(read)
     sql = (
         "SELECT source, device, metric, day, start_utc, end_utc, utc_offset_min, value "
         f"FROM raw_records WHERE person_id = {mark} AND day BETWEEN {mark} AND {mark} "
+        f"AND metric IN ({', '.join([mark] * len(metrics))}) "
         f"AND (value IS NOT NULL OR metric = {mark})"
     )
     day_param = date.isoformat if sqlite else (lambda d: d)
+    as_date = cache(date.fromisoformat) if sqlite else (lambda d: d)
     for window in _windows(affected):
         first, last = window[0] - timedelta(days=1), window[-1] + timedelta(days=1)
-        # straight through the driver: this reads every record of a multi-year import
+        # straight through the driver: this can read every record of a multi-year import
         rows = connection.exec_driver_sql(
-            sql, (person_id, day_param(first), day_param(last), MOOD_LABEL)
+            sql, (person_id, day_param(first), day_param(last), *metrics, MOOD_LABEL)
         ).fetchall()
-        as_date = cache(date.fromisoformat) if sqlite else (lambda d: d)
         raw = (RawRow(s, dev, m, as_date(d), a, b, o, v) for s, dev, m, d, a, b, o, v in rows)
         values, episodes = derive(raw, set(window))
+        d = daily_values.c
         connection.execute(
             delete(daily_values).where(
-                daily_values.c.person_id == person_id, daily_values.c.day.in_(window)
-            )
-        )
-        connection.execute(
-            delete(sleep_episodes).where(
-                sleep_episodes.c.person_id == person_id, sleep_episodes.c.night.in_(window)
+                d.person_id == person_id, d.day.in_(window), d.metric.in_(replace)
             )
         )
         if values:
@@ -74,22 +75,31 @@ def rebuild_days(connection: Connection, person_id: int, days: set[date]) -> int
                     for v in values
                 ],
             )
-        if episodes:
-            connection.execute(
-                insert(sleep_episodes),
-                [
-                    {
-                        "person_id": person_id,
-                        "night": e.night,
-                        "start_utc": e.start_utc,
-                        "end_utc": e.end_utc,
-                        "start_offset_min": e.start_offset_min,
-                        "end_offset_min": e.end_offset_min,
-                        "asleep_hours": e.asleep_hours,
-                        "in_bed_hours": e.in_bed_hours,
-                        "is_main": e.is_main,
-                    }
-                    for e in episodes
-                ],
-            )
+        if sleep:
+            _replace_episodes(connection, person_id, window, episodes)
     return len(affected)
+
+
+def _replace_episodes(
+    connection: Connection, person_id: int, nights: list[date], episodes: list[SleepEpisode]
+) -> None:
+    s = sleep_episodes.c
+    connection.execute(delete(sleep_episodes).where(s.person_id == person_id, s.night.in_(nights)))
+    if episodes:
+        connection.execute(
+            insert(sleep_episodes),
+            [
+                {
+                    "person_id": person_id,
+                    "night": e.night,
+                    "start_utc": e.start_utc,
+                    "end_utc": e.end_utc,
+                    "start_offset_min": e.start_offset_min,
+                    "end_offset_min": e.end_offset_min,
+                    "asleep_hours": e.asleep_hours,
+                    "in_bed_hours": e.in_bed_hours,
+                    "is_main": e.is_main,
+                }
+                for e in episodes
+            ],
+        )
