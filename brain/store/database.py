@@ -2,15 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 
 from brain.errors import BrainError
+
+
+@dataclass(frozen=True)
+class DriverSyntax:
+    """What raw DB-API statements need to know about the driver (hot paths skip SQLAlchemy).
+
+    SQLite stores dates as ISO text (as SQLAlchemy's Date type does there); PostgreSQL
+    takes and returns `date` objects.
+    """
+
+    mark: str  # the parameter placeholder
+    day_param: Callable[[date], object]
+    day_value: Callable[[object], date]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_SQLITE = DriverSyntax("?", date.isoformat, cache(date.fromisoformat))
+_PSYCOPG = DriverSyntax("%s", _same, _same)
+
+
+def driver_syntax(connection: Connection) -> DriverSyntax:
+    return _SQLITE if connection.dialect.name == "sqlite" else _PSYCOPG
 
 
 def connect(url: str) -> Engine:

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, delete, insert, update
 from brain.errors import ImportFailed
 from brain.importers.base import ImportContext, Importer, Record, Rejection, UnknownLabel
 from brain.metrics import out_of_range
+from brain.store.database import driver_syntax
 from brain.store.models import MAX_LISTED_REJECTIONS, DateRange, ImportSummary, Person, Rejected
 from brain.store.rebuild import rebuild_days
 from brain.store.schema import imports, people
@@ -112,13 +113,13 @@ class _Writer:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        sqlite = connection.dialect.name == "sqlite"
-        marks = ", ".join(["?" if sqlite else "%s"] * len(_COLUMNS))
+        syntax = driver_syntax(connection)
+        marks = ", ".join([syntax.mark] * len(_COLUMNS))
         self.sql = (
             f"INSERT INTO raw_records ({', '.join(_COLUMNS)}) VALUES ({marks}) "
             "ON CONFLICT (person_id, record_key) DO NOTHING"
         )
-        self.day_param = date.isoformat if sqlite else None  # SQLite stores dates as ISO text
+        self.day_param = syntax.day_param
         self.pending: dict[str, list[tuple]] = {}
         self.size = 0
         self.kept: Counter[str] = Counter()
@@ -172,7 +173,7 @@ def _write(
                 source,
                 item.device,
                 item.metric,
-                day_param(item.day) if day_param else item.day,
+                day_param(item.day),
                 start_utc,
                 end_utc,
                 _offset_minutes(item.start or item.end),

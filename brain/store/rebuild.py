@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
-from functools import cache
 
 from sqlalchemy import Connection, delete, insert
 
 from brain.metrics import MOOD_LABEL, SLEEP_SEGMENTS, rebuild_scope
+from brain.store.database import driver_syntax
 from brain.store.schema import daily_values, sleep_episodes
 from brain.timeline.derive import RawRow, SleepEpisode, derive
 
@@ -36,8 +36,8 @@ def rebuild_days(connection: Connection, person_id: int, days: set[date], change
     read, replace = rebuild_scope(changed)
     sleep = bool(read & SLEEP_SEGMENTS)
     affected = days | {d + timedelta(days=1) for d in days} if sleep else set(days)
-    sqlite = connection.dialect.name == "sqlite"
-    mark = "?" if sqlite else "%s"
+    syntax = driver_syntax(connection)
+    mark = syntax.mark
     metrics = sorted(read)
     sql = (
         "SELECT source, device, metric, day, start_utc, end_utc, utc_offset_min, value "
@@ -45,8 +45,7 @@ def rebuild_days(connection: Connection, person_id: int, days: set[date], change
         f"AND metric IN ({', '.join([mark] * len(metrics))}) "
         f"AND (value IS NOT NULL OR metric = {mark})"
     )
-    day_param = date.isoformat if sqlite else (lambda d: d)
-    as_date = cache(date.fromisoformat) if sqlite else (lambda d: d)
+    day_param, as_date = syntax.day_param, syntax.day_value
     for window in _windows(affected):
         first, last = window[0] - timedelta(days=1), window[-1] + timedelta(days=1)
         # straight through the driver: this can read every record of a multi-year import
