@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from brain.importers import detect
+from brain.importers import choose
 from brain.importers.daylio import parse_mood_scale
 from brain.store import Store
 
@@ -49,7 +49,7 @@ def day(store: Store, person: str, when: date) -> dict[str, float]:
 def test_formats_are_detected_from_content(name: str, expected: str, tmp_path: Path):
     renamed = tmp_path / "upload.dat"  # the name must not matter
     shutil.copy(FIXTURES / name, renamed)
-    assert detect(renamed).name == expected
+    assert choose(renamed).name == expected
 
 
 def test_how_we_feel(sqlite_store: Store, tmp_path: Path):
@@ -100,7 +100,7 @@ def test_apple_health_zip_is_the_same_as_the_xml(sqlite_store: Store, tmp_path: 
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         z.write(FIXTURES / "apple_export.xml", "apple_health_export/export.xml")
         z.writestr("apple_health_export/export_cda.xml", "<ClinicalDocument/>")
-    assert detect(archive).name == "apple_health"
+    assert choose(archive).name == "apple_health"
     from_zip = sqlite_store.import_file("zip", archive)
     from_xml = sqlite_store.import_file("xml", FIXTURES / "apple_export.xml")
     assert from_zip.kept == from_xml.kept

@@ -100,6 +100,12 @@ def test_unknown_format(store: Store, tmp_path: Path):
         store.import_file("alex", FIXTURES / "wide.csv", fmt="fitbit")
 
 
+def test_a_missing_file(store: Store, tmp_path: Path):
+    for fmt in (None, "csv_wide"):
+        with pytest.raises(ImportFailed, match="does not exist or is not a file"):
+            store.import_file("alex", tmp_path / "nope.csv", fmt=fmt)
+
+
 def test_the_wrong_format_asked_for(store: Store):
     with pytest.raises(ImportFailed, match="not valid JSON"):
         store.import_file("alex", FIXTURES / "wide.csv", fmt="spotify")

@@ -1,6 +1,6 @@
 """Importers for real life-log exports, recognised from their content.
 
-`detect(path)` sniffs a file's first bytes; `importer_for(name)` picks one by name
+`choose(path)` sniffs a file's first bytes, `choose(path, fmt)` takes the format by name
 (the CLI's `--format`). Order matters: specific formats are tried before generic CSV.
 """
 
@@ -60,9 +60,14 @@ def importer_for(name: str) -> Importer:
         ) from None
 
 
-def detect(path: Path) -> Importer:
-    """The importer whose format the file's content matches."""
+def choose(path: Path, fmt: str | None = None) -> Importer:
+    """The importer for `path`: the one named by `fmt`, else the one its content matches.
+
+    Either way the file must exist and hold something.
+    """
     sample = sample_file(path)
+    if fmt:
+        return importer_for(fmt)
     for importer in IMPORTERS:
         if importer.sniff(sample):
             return importer
@@ -82,7 +87,7 @@ __all__ = [
     "Parsed",
     "Record",
     "Rejection",
-    "detect",
+    "choose",
     "importer_for",
     "sample_file",
 ]

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from brain.config import Settings
 from brain.errors import BrainError, InvalidQuery, UnknownPerson
-from brain.importers import detect, importer_for
+from brain.importers import choose
 from brain.importers.base import ImportContext, MoodPoint
 from brain.store.database import connect, migrate
 from brain.store.ingest import run_import
@@ -109,7 +109,7 @@ class Store:
         `timezone` is used for timestamps without an offset and for the local dates of UTC
         timestamps; it defaults to the person's own time zone.
         """
-        importer = importer_for(fmt) if fmt else detect(path)
+        importer = choose(path, fmt)
         with self.engine.begin() as connection:
             owner = self._ensure_person(connection, person, timezone)
             ctx = ImportContext(
