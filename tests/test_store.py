@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from brain.errors import ImportFailed, InvalidQuery, UnknownFormat, UnknownPerson
+from brain.errors import BrainError, ImportFailed, InvalidQuery, UnknownFormat, UnknownPerson
 from brain.store import Store
 from brain.store.schema import daily_values, imports, people, raw_records, sleep_episodes
 
@@ -198,3 +198,8 @@ def test_new_imports_rebuild_only_what_they_touch(store: Store, tmp_path: Path):
     assert table.loc[date(2026, 5, 17), "sleep_hours"] == pytest.approx(7.25)
     assert table.loc[date(2026, 5, 20), "steps"] == 3000
     assert store.person("alex").data_version == 2
+
+
+def test_a_person_needs_a_name(store: Store):
+    with pytest.raises(BrainError, match="name cannot be empty"):
+        store.import_file("  ", FIXTURES / "wide.csv")

@@ -73,12 +73,6 @@ def first_undecodable_byte(path: Path, encoding: str) -> tuple[int, int, int]:
     return offset, lines, 0
 
 
-def csv_header(path: Path) -> list[str]:
-    """The header row of a CSV file, or an empty list when it has none."""
-    with path.open(encoding=sniff_encoding(path), errors="replace", newline="") as f:
-        return next(csv.reader(f), [])
-
-
 def column_lookup(fieldnames: list[str]) -> dict[str, str]:
     """Normalised column name -> the name as written, to find columns by name not position."""
     return {normalise_column(name): name for name in fieldnames}

@@ -53,18 +53,9 @@ class Store:
 
     # people ---------------------------------------------------------------------------------
 
-    def add_person(self, name: str, *, timezone: str = "UTC") -> Person:
-        with self.engine.begin() as connection:
-            return self._ensure_person(connection, name, timezone, must_be_new=True)
-
     def person(self, name: str) -> Person:
         with self.engine.connect() as connection:
             return self._person(connection, name)
-
-    def people(self) -> list[Person]:
-        with self.engine.connect() as connection:
-            rows = connection.execute(select(people).order_by(people.c.name)).mappings()
-            return [Person(**row) for row in rows]
 
     @staticmethod
     def _person(connection: Connection, name: str) -> Person:
@@ -73,13 +64,12 @@ class Store:
             raise UnknownPerson(f"no person named {name!r}")
         return Person(**row)
 
-    def _ensure_person(
-        self, connection: Connection, name: str, timezone: str | None, *, must_be_new: bool = False
-    ) -> Person:
+    def _ensure_person(self, connection: Connection, name: str, timezone: str | None) -> Person:
+        """The person named, created (in `timezone`, UTC by default) on first use."""
         if not name.strip():
             raise BrainError("a person's name cannot be empty")
         try:
-            existing = self._person(connection, name)
+            return self._person(connection, name)
         except UnknownPerson:
             zone(timezone or "UTC")
             connection.execute(
@@ -88,9 +78,6 @@ class Store:
                 )
             )
             return self._person(connection, name)
-        if must_be_new:
-            raise BrainError(f"a person named {name!r} already exists")
-        return existing
 
     # imports --------------------------------------------------------------------------------
 
