@@ -57,3 +57,16 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     """For tests about parsing rather than databases: SQLite only, to keep them quick."""
     with Store.open(f"sqlite:///{tmp_path / 'eqm.sqlite3'}") as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The two-year demo person "alex", imported from every demo export (SQLite)."""
+    from brain.demo import generate
+    from brain.demo.scm import TZ
+
+    folder = tmp_path_factory.mktemp("demo")
+    with Store.open(f"sqlite:///{folder / 'eqm.sqlite3'}") as opened:
+        for path in generate(folder / "exports", days=730):
+            opened.import_file("alex", path, timezone=TZ.key)
+        yield opened

@@ -39,22 +39,26 @@ INSUFFICIENT = "Not enough data"
 
 
 def fmt(value: float | None, digits: int = 2) -> str:
-    """A number as summaries print it: rounded, no trailing zeros, no "-0"."""
+    """A number as summaries print it: rounded, no trailing zeros, no "-0", and whole
+    thousands with separators ("10,214")."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
+    if abs(value) >= 1000:
+        return f"{round(value):,}"
     rounded = round(float(value), digits)
     if rounded == 0:
         rounded = 0.0
-    text = f"{rounded:.{digits}f}".rstrip("0").rstrip(".")
-    return text or "0"
+    text = f"{rounded:.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+# a minus sign right after a digit is a separator ("2026-10-25"), not a sign
+_NUMBER = re.compile(r"(?:(?<!\d)-)?\d+(?:\.\d+)?")
 
 
 def numbers_in(text: str) -> list[float]:
-    """Every number written in `text` (for checking summaries against their results)."""
-    return [float(m) for m in _NUMBER.findall(text.replace(",", ""))]
+    """Every number written in `text`, thousands separators read as such ("10,214")."""
+    return [float(m) for m in _NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3}\b)", "", text))]
 
 
 def numbers_of(value: Any) -> list[float]:
@@ -72,3 +76,20 @@ def numbers_of(value: Any) -> list[float]:
     if isinstance(value, str):
         return numbers_in(value)
     return []
+
+
+def ungrounded_numbers(result: AnalysisResult) -> list[float]:
+    """Numbers in the summary that no field holds, allowing for rounding and percent forms.
+
+    Empty for a well-formed result; tests call this for every analysis.
+    """
+    held = numbers_of(result.model_dump(mode="json", exclude={"summary"}))
+    forms = [x for h in held for x in (h, h * 100, abs(h), abs(h) * 100)]
+
+    def grounded(number: float) -> bool:
+        # what the printed digits allow, or half a percent for numbers rounded to a few digits
+        decimals = len(repr(number).split(".")[1]) if "." in repr(number) else 0
+        tolerance = 0.5 * 10**-decimals + 1e-9
+        return any(abs(number - form) <= max(tolerance, abs(form) * 0.005) for form in forms)
+
+    return [number for number in numbers_in(result.summary) if not grounded(number)]

@@ -14,10 +14,11 @@ from brain.config import Settings
 from brain.errors import BrainError, InvalidQuery, UnknownPerson
 from brain.importers import choose
 from brain.importers.base import ImportContext, MoodPoint
+from brain.metrics import MOOD_LABEL
 from brain.store.database import connect, migrate
 from brain.store.ingest import run_import
 from brain.store.models import ImportSummary, Person
-from brain.store.schema import daily_values, people, sleep_episodes
+from brain.store.schema import daily_values, people, raw_records, sleep_episodes
 
 
 def zone(name: str) -> ZoneInfo:
@@ -159,3 +160,46 @@ class Store:
         return pd.DataFrame(
             [dict(row) for row in rows], columns=list(query.selected_columns.keys())
         )
+
+    def checkins(self, person: str) -> pd.DataFrame:
+        """One row per mood check-in: local time, day, label, valence and arousal (NaN when
+        the source gives no such axis, as Daylio has no arousal)."""
+        r = raw_records.c
+        with self.engine.connect() as connection:
+            owner = self._person(connection, person)
+            rows = connection.execute(
+                select(
+                    r.source,
+                    r.device,
+                    r.start_utc,
+                    r.utc_offset_min,
+                    r.day,
+                    r.metric,
+                    r.value,
+                    r.text,
+                )
+                .where(r.person_id == owner.id, r.metric.in_(["valence", "arousal", MOOD_LABEL]))
+                .order_by(r.start_utc)
+            ).all()
+        columns = ["source", "device", "start_utc", "offset", "day", "metric", "value", "text"]
+        frame = pd.DataFrame(rows, columns=columns)
+        if frame.empty:
+            return pd.DataFrame(columns=["at", "day", "label", "valence", "arousal"])
+        frame["cell"] = frame["text"].where(frame["metric"] == MOOD_LABEL, frame["value"])
+        wide = frame.pivot_table(
+            index=["source", "device", "start_utc", "offset", "day"],
+            columns="metric",
+            values="cell",
+            aggfunc="first",
+        ).reset_index()
+        wide = wide[wide[MOOD_LABEL].notna()] if MOOD_LABEL in wide else wide.iloc[0:0]
+        local = pd.to_datetime(wide["start_utc"] + wide["offset"].fillna(0) * 60, unit="s")
+        return pd.DataFrame(
+            {
+                "at": local.to_numpy(),
+                "day": wide["day"].to_numpy(),
+                "label": wide[MOOD_LABEL].to_numpy(),
+                "valence": pd.to_numeric(wide.get("valence"), errors="coerce").to_numpy(),
+                "arousal": pd.to_numeric(wide.get("arousal"), errors="coerce").to_numpy(),
+            }
+        ).sort_values("at", ignore_index=True)
