@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from agent.cli import data
+from agent.cli import brain, data
 
 app = typer.Typer(
     name="eqm",
@@ -21,6 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 data.register(app)
+brain.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

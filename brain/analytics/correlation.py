@@ -117,7 +117,7 @@ def strength(r: float) -> str:
 def describe(x: str, y: str, lag: int, r: float, n: int) -> str:
     """An Exist.io-style sentence: "On days after you sleep more, your mood tends to be
     more pleasant (r = 0.41, 212 days)"."""
-    cause = _PHRASES.get(x, f"your {x} is higher")
+    cause = _PHRASES.get(x, f"your {x.replace('_', ' ')} is higher")
     higher, lower = _OUTCOMES.get(y, ("higher", "lower"))
     when = (
         "On days when"
@@ -126,7 +126,7 @@ def describe(x: str, y: str, lag: int, r: float, n: int) -> str:
         if lag == 1
         else f"{lag} days after days when"
     )
-    subject = "your mood" if y in _OUTCOMES else f"your {y}"
+    subject = "your mood" if y in _OUTCOMES else f"your {y.replace('_', ' ')}"
     return (
         f"{when} {cause}, {subject} tends to be {higher if r > 0 else lower} "
         f"({strength(r)}, r = {fmt(r)}, {n} days)"
