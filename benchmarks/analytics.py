@@ -47,21 +47,29 @@ def cases() -> list[Case]:
         return simulator["model"].simulate({"sleep_hours": 8.0, "steps": 10_000.0})
 
     return [
-        ("stats lookup (last 4 weeks)",
-         lambda d: stats_lookup(d.daily, "steps", Period(last_weeks=4)), "p95 < 50 ms"),
-        ("correlate, lags 0..2", lambda d: correlate(d.daily, "sleep_hours", "valence",
-                                                     max_lag=2), "p95 < 50 ms"),
+        (
+            "stats lookup (last 4 weeks)",
+            lambda d: stats_lookup(d.daily, "steps", Period(last_weeks=4)),
+            "p95 < 50 ms",
+        ),
+        (
+            "correlate, lags 0..2",
+            lambda d: correlate(d.daily, "sleep_hours", "valence", max_lag=2),
+            "p95 < 50 ms",
+        ),
         ("weekday profile", lambda d: weekday_profile(d.checkins), "p95 < 50 ms"),
         ("chronotype", lambda d: chronotype(d.sleep), "p95 < 50 ms"),
-        ("correlation scan, lags 0..2", lambda d: correlation_scan(d.daily, max_lag=2),
-         "< 1 s"),
+        ("correlation scan, lags 0..2", lambda d: correlation_scan(d.daily, max_lag=2), "< 1 s"),
         ("granger", lambda d: granger(d.daily, "alcohol_drinks", "valence"), "-"),
         ("anomalies", lambda d: anomalies(d.daily, "valence"), "-"),
         ("trend", lambda d: trend(d.daily, "steps"), "-"),
         ("change points", lambda d: change_points(d.daily, "steps"), "-"),
         ("forecast 7 days", lambda d: forecast(d.daily, "steps", horizon=7), "-"),
-        ("causal effect + 2 refuters",
-         lambda d: causal_effect(d.daily, "steps", "valence"), "< 3 s"),
+        (
+            "causal effect + 2 refuters",
+            lambda d: causal_effect(d.daily, "steps", "valence"),
+            "< 3 s",
+        ),
         ("simulator fit", lambda d: fit_simulator(d.daily), "< 2 s"),
         ("simulate (fitted)", simulate, "< 20 ms"),
     ]
@@ -93,16 +101,19 @@ def main(argv: list[str] | None = None) -> None:
         store.import_file("alex", extra)
         analytics = Analytics(store)
         data = analytics.data("alex")
-        print(f"\n{len(data.daily)} days x {len(data.daily.columns)} metrics, "
-              f"{len(data.sleep)} nights, {len(data.checkins)} check-ins\n")
+        print(
+            f"\n{len(data.daily)} days x {len(data.daily.columns)} metrics, "
+            f"{len(data.sleep)} nights, {len(data.checkins)} check-ins\n"
+        )
         print("| analysis | p50 ms | p95 ms | warm cache p95 ms | aim |")
         print("| --- | ---: | ---: | ---: | --- |")
         for name, call, aim in cases():
             slow = name.startswith(("causal", "simulator fit", "correlation scan", "forecast"))
             p50, p95 = timings(lambda call=call: call(data), 3 if slow else args.repeat)
             analytics.cached("alex", name, call)
-            _, warm = timings(lambda name=name, call=call: analytics.cached("alex", name, call),
-                              args.repeat)
+            _, warm = timings(
+                lambda name=name, call=call: analytics.cached("alex", name, call), args.repeat
+            )
             print(f"| {name} | {p50:.1f} | {p95:.1f} | {warm:.2f} | {aim} |")
         store.close()
 
