@@ -8,14 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brain.analytics.anomalies import (
-    anomalies,
-    change_points,
-    fill_short_gaps,
-    robust_z,
-    trend,
-)
+from brain.analytics.anomalies import anomalies, change_points, robust_z, trend
 from brain.analytics.result import INSUFFICIENT, AnalysisResult, numbers_in, numbers_of
+from brain.analytics.series import fill_short_gaps
 from brain.demo import simulate
 from brain.errors import InvalidQuery
 

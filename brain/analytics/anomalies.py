@@ -25,8 +25,15 @@ from numpy.lib.stride_tricks import sliding_window_view
 from pydantic import BaseModel, ConfigDict, Field
 from scipy import stats
 
-from brain.analytics.result import INSUFFICIENT, AnalysisResult, fmt
-from brain.analytics.stats import require_metric
+from brain.analytics.result import (
+    INSUFFICIENT,
+    P_FLOOR,
+    AnalysisResult,
+    fmt,
+    metric_digits,
+    p_text,
+)
+from brain.analytics.series import metric_series
 from brain.errors import InvalidQuery
 
 ALPHA = 0.05
@@ -36,54 +43,9 @@ MAD_RELATIVE_SE = 1.166  # × 1/√n: the standard error of a Gaussian sample's 
 VERY_UNUSUAL_Z = 5.0
 EXTREME_Z = 8.0
 MIN_TREND_DAYS = 14
-P_FLOOR = 0.001  # smaller p-values are printed as "< 0.001"
 CHANGE_PENALTY_PER_POINT = 2.0  # × log(n): BIC for one new mean and one new location
 
 Severity = Literal["unusual", "very unusual", "extreme"]
-
-
-# --- series helpers, shared with granger and forecast -------------------------------------
-
-
-def metric_series(daily: pd.DataFrame, metric: str) -> pd.Series:
-    """`metric` as floats on every calendar day of the frame (NaN where there is no data),
-    so positions are days and lags are exact whatever the caller's index holds."""
-    series = require_metric(daily, metric)
-    if not isinstance(series.index, pd.DatetimeIndex):
-        raise InvalidQuery("the daily frame needs a DatetimeIndex")
-    values = pd.to_numeric(series, errors="coerce").astype(float)
-    values = values.replace([np.inf, -np.inf], np.nan)
-    values.index = values.index.normalize()
-    if values.index.has_duplicates:
-        raise InvalidQuery("the daily frame has more than one row for a day")
-    values = values.sort_index()
-    if values.empty:
-        return values
-    days = pd.date_range(values.index[0], values.index[-1], freq="D", name=values.index.name)
-    return values.reindex(days)
-
-
-def fill_short_gaps(series: pd.Series, max_gap: int = 2) -> pd.Series:
-    """Linear interpolation of interior runs of at most `max_gap` missing days; longer gaps
-    stay missing, since inventing a week of data would fake a pattern."""
-    missing = series.isna()
-    run = (missing != missing.shift()).cumsum()
-    run_length = missing.groupby(run).transform("size")
-    interpolated = series.interpolate(limit_area="inside")
-    short = missing & (run_length <= max_gap) & interpolated.notna()
-    return series.where(~short, interpolated)
-
-
-def metric_digits(values: np.ndarray) -> int:
-    """Decimals worth printing for a metric: none for thousands of steps, two for valence."""
-    finite = np.abs(values[np.isfinite(values)])
-    scale = float(np.median(finite)) if finite.size else 0.0
-    return 0 if scale >= 100 else 1 if scale >= 10 else 2
-
-
-def p_text(p_value: float) -> str:
-    """A p-value as summaries print it; tiny ones as "< 0.001" (methods name that floor)."""
-    return f"p < {P_FLOOR}" if p_value < P_FLOOR else f"p = {fmt(p_value, 3)}"
 
 
 # --- anomalies ---------------------------------------------------------------------------

@@ -46,7 +46,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from brain.analytics.result import INSUFFICIENT, AnalysisResult, fmt
-from brain.analytics.stats import require_metric
+from brain.analytics.series import require_metric
 from brain.errors import InvalidQuery
 from brain.metrics import CANONICAL, SLEEP_DAILY
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from scipy import stats
 
 from brain.analytics.result import INSUFFICIENT, AnalysisResult, fmt
-from brain.analytics.stats import require_metric
+from brain.analytics.series import require_metric
 from brain.errors import InvalidQuery
 
 MIN_DAYS = 30

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from brain.analytics.anomalies import fill_short_gaps, metric_digits, metric_series
-from brain.analytics.result import INSUFFICIENT, AnalysisResult, fmt
+from brain.analytics.result import INSUFFICIENT, AnalysisResult, fmt, metric_digits
+from brain.analytics.series import fill_short_gaps, metric_series
 from brain.errors import InvalidQuery
 
 INTERVAL_PERCENT = 80

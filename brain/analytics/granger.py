@@ -27,8 +27,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 from scipy import stats
 
-from brain.analytics.anomalies import P_FLOOR, fill_short_gaps, metric_series, p_text
-from brain.analytics.result import INSUFFICIENT, AnalysisResult, fmt
+from brain.analytics.result import INSUFFICIENT, P_FLOOR, AnalysisResult, fmt, p_text
+from brain.analytics.series import fill_short_gaps, metric_series
 from brain.errors import InvalidQuery
 
 ALPHA = 0.05

@@ -16,6 +16,7 @@ import math
 import re
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -50,6 +51,21 @@ def fmt(value: float | None, digits: int = 2) -> str:
         rounded = 0.0
     text = f"{rounded:.{digits}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+P_FLOOR = 0.001  # smaller p-values are printed as "< 0.001"
+
+
+def metric_digits(values: np.ndarray) -> int:
+    """Decimals worth printing for a metric: none for thousands of steps, two for valence."""
+    finite = np.abs(values[np.isfinite(values)])
+    scale = float(np.median(finite)) if finite.size else 0.0
+    return 0 if scale >= 100 else 1 if scale >= 10 else 2
+
+
+def p_text(p_value: float) -> str:
+    """A p-value as summaries print it; tiny ones as "< 0.001" (methods name that floor)."""
+    return f"p < {P_FLOOR}" if p_value < P_FLOOR else f"p = {fmt(p_value, 3)}"
 
 
 # a minus sign right after a digit is a separator ("2026-10-25"), not a sign

@@ -8,7 +8,7 @@ import pandas as pd
 
 from brain.analytics.periods import Period, resolve
 from brain.analytics.result import INSUFFICIENT, AnalysisResult, fmt
-from brain.errors import InvalidQuery
+from brain.analytics.series import require_metric
 from brain.metrics import CANONICAL
 
 
@@ -26,14 +26,6 @@ class StatsLookup(AnalysisResult):
     previous_mean: float | None = None
     change: float | None = None
     change_percent: float | None = None
-
-
-def require_metric(daily: pd.DataFrame, metric: str) -> pd.Series:
-    """The metric's daily series, or InvalidQuery naming the metrics this person has."""
-    if metric not in daily.columns:
-        have = ", ".join(sorted(daily.columns)) or "none yet"
-        raise InvalidQuery(f"no metric {metric!r} in this person's data; available: {have}")
-    return daily[metric]
 
 
 def stats_lookup(
