@@ -90,9 +90,30 @@ def test_timeline_for_an_unknown_person(capsys):
     assert (code, err) == (1, "error: no person named 'nobody'\n")
 
 
+def all_commands() -> list[tuple[list[str], object]]:
+    """(the words that invoke it, its callback) for every command, groups included."""
+    found = [([c.name or c.callback.__name__], c.callback) for c in app.registered_commands]
+    for group in app.registered_groups:
+        found += [
+            ([group.name, c.name or c.callback.__name__], c.callback)
+            for c in group.typer_instance.registered_commands
+        ]
+    return found
+
+
 def test_every_command_has_help_and_an_example(capsys):
-    for command in app.registered_commands:
-        assert command.callback.__doc__, command.name
-        assert "Example:" in command.callback.__doc__, command.name
-        code, out, _ = run(capsys, command.name or command.callback.__name__, "--help")
+    commands = all_commands()
+    assert ["brain", "summary"] in [words for words, _ in commands]
+    for words, callback in commands:
+        assert callback.__doc__ and "Example:" in callback.__doc__, words
+        code, out, _ = run(capsys, *words, "--help")
         assert code == 0 and "Usage" in out
+
+
+def test_brain_summary(capsys):
+    run(capsys, "import", str(FIXTURES / "wide.csv"), "--user", "alex")
+    code, out, _ = run(capsys, "brain", "summary", "--user", "alex")
+    assert code == 0
+    assert "What goes with your mood" in out
+    assert "too few nights of sleep data" in out  # caveats, not crashes, on little data
+    assert "too few check-ins (0)" in out

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from brain.affect import lexicon
 from brain.metrics import MOOD_LABEL, SLEEP_ASLEEP, SLEEP_AWAKE, SLEEP_IN_BED
 from brain.timeline.derive import RawRow, derive, sleep_episodes, sum_without_double_counting
 
@@ -123,3 +126,23 @@ def test_means_and_checkin_counts():
 def test_days_outside_the_request_are_left_alone():
     values, _ = derive([row("steps", 10, at(9), at(10), day=date(2026, 5, 1))], {DAY})
     assert values == []
+
+
+@given(st.lists(st.sampled_from(sorted(lexicon())), min_size=1, max_size=12))
+def test_daily_affect_is_the_mean_of_the_days_checkins(words: list[str]):
+    emotions = [lexicon()[word] for word in words]
+    rows = []
+    for i, emotion in enumerate(emotions):
+        moment = at(8 + i)
+        rows += [
+            RawRow("how_we_feel", "hwf", MOOD_LABEL, DAY, moment, None, CEST, None),
+            RawRow("how_we_feel", "hwf", "valence", DAY, moment, None, CEST, emotion.valence),
+            RawRow("how_we_feel", "hwf", "arousal", DAY, moment, None, CEST, emotion.arousal),
+        ]
+    values, _ = derive(rows, {DAY})
+    by_metric = {v.metric: v.value for v in values}
+    assert by_metric["checkins"] == len(words)
+    for axis in ("valence", "arousal"):
+        expected = sum(getattr(e, axis) for e in emotions) / len(emotions)
+        assert by_metric[axis] == pytest.approx(expected)
+        assert -1 <= by_metric[axis] <= 1

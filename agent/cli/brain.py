@@ -8,6 +8,8 @@ from agent.cli.data import User
 
 app = typer.Typer(help="What the analytics say about a person's data.", no_args_is_help=True)
 MOOD = ("valence", "arousal")
+WATCHED = ("valence", "arousal", "sleep_hours", "steps", "resting_hr", "hrv_sdnn_ms")
+RECENT_DAYS = 30
 
 
 @app.command()
@@ -19,6 +21,7 @@ def summary(user: User) -> None:
     from rich.console import Console
     from rich.progress import Progress
 
+    from brain.analytics.anomalies import anomalies
     from brain.analytics.chronotype import chronotype
     from brain.analytics.correlation import correlation_scan, describe
     from brain.analytics.service import Analytics
@@ -33,6 +36,14 @@ def summary(user: User) -> None:
             ("Correlations", lambda: analytics.run(user, correlation_scan, top=1000)),
             ("Chronotype", lambda: analytics.run(user, chronotype, source="sleep")),
             ("Weekday profile", lambda: analytics.run(user, weekday_profile, source="checkins")),
+            (
+                "Recent anomalies",
+                lambda: [
+                    analytics.run(user, anomalies, metric=metric, last_days=RECENT_DAYS)
+                    for metric in WATCHED
+                    if metric in analytics.data(user).daily.columns
+                ],
+            ),
         ]
         task = progress.add_task("Analysing", total=len(steps))
         results = []
@@ -40,7 +51,7 @@ def summary(user: User) -> None:
             progress.update(task, description=label)
             results.append(step())
             progress.advance(task)
-    data, scan, sleep, weekdays = results
+    data, scan, sleep, weekdays, unusual = results
     console.print(
         f"[bold]{user}[/bold]: {len(data.daily)} days, "
         f"{len(data.daily.columns)} metrics (data version {data.data_version})\n"
@@ -55,6 +66,12 @@ def summary(user: User) -> None:
         console.print(f"\n[bold]{title}[/bold]\n  {result.summary}")
         for caveat in result.caveats:
             console.print(f"  [dim]{caveat}[/dim]")
+    console.print(f"\n[bold]The last {RECENT_DAYS} days[/bold]")
+    flagged = [result for result in unusual if result.count]
+    for result in flagged:
+        console.print(f"  - {result.summary}")
+    if not flagged:
+        console.print("  - nothing unusual in " + ", ".join(r.metric for r in unusual))
 
 
 def register(root: typer.Typer) -> None:
