@@ -9,5 +9,7 @@ command -v "$python" >/dev/null || python=python3
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[dev]"
+# PyTorch's CPU build first (sentence-transformers needs torch); constraints keep it there.
+.venv/bin/python -m pip install --quiet torch==2.13.0
+.venv/bin/python -m pip install --quiet -e ".[dev]" -c constraints.txt
 echo "EQM is installed in .venv: try .venv/bin/eqm --help"

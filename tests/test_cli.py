@@ -117,3 +117,27 @@ def test_brain_summary(capsys):
     assert "What goes with your mood" in out
     assert "too few nights of sleep data" in out  # caveats, not crashes, on little data
     assert "too few check-ins (0)" in out
+
+
+def test_tools_list_and_call(capsys):
+    run(capsys, "import", str(FIXTURES / "wide.csv"), "--user", "alex")
+    code, out, _ = run(capsys, "tools", "list", "--json", "--user", "alex")
+    schemas = {s["function"]["name"]: s["function"] for s in json.loads(out)}
+    assert code == 0 and "stats_lookup" in schemas
+    assert "steps" in schemas["stats_lookup"]["parameters"]["properties"]["metric"]["enum"]
+    code, out, _ = run(
+        capsys,
+        "tools",
+        "call",
+        "stats_lookup",
+        "--user",
+        "alex",
+        "--args",
+        '{"metric": "steps", "start": "2026-05-15"}',
+    )
+    result = json.loads(out)
+    assert code == 0 and result["result"]["total"] == 29000 and result["data_version"] == 1
+    code, out, _ = run(
+        capsys, "tools", "call", "stats_lookup", "--user", "alex", "--args", '{"metric": "moood"}'
+    )
+    assert code == 1 and json.loads(out)["error"] == "invalid_arguments"

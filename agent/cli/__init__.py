@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from agent.cli import brain, data
+from agent.cli import brain, data, tools
 
 app = typer.Typer(
     name="eqm",
@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 data.register(app)
 brain.register(app)
+tools.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

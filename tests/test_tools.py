@@ -1,0 +1,116 @@
+"""The tool layer: schemas, every tool on the demo person, structured errors, scoping."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from brain.analytics.service import Analytics
+from brain.store import Store
+from tools import TOOLS, Subject, ToolContext, ToolError, ToolResult, call_tool, openai_tools
+
+VALID_CALLS = {
+    "list_metrics": {},
+    "stats_lookup": {"metric": "steps", "last_weeks": 2},
+    "correlate": {"x": "sleep_hours", "y": "valence", "max_lag": 2},
+    "weekday_profile": {},
+    "granger": {"cause": "alcohol_drinks", "effect": "valence", "max_lag": 3},
+    "causal_effect": {"treatment": "steps", "outcome": "valence"},
+    "simulate": {"changes": {"sleep_hours": 8, "steps": 10000}},
+    "chronotype": {},
+    "anomalies": {"metric": "valence", "last_days": 60},
+    "forecast": {"metric": "steps", "horizon": 5},
+}
+
+
+@pytest.fixture(scope="module")
+def context(demo_store: Store) -> ToolContext:
+    return ToolContext(Analytics(demo_store))
+
+
+ALEX = Subject.self_("alex")
+
+
+def test_the_registry_has_the_tools_the_model_is_promised():
+    openai_tools()
+    assert set(VALID_CALLS) <= set(TOOLS)
+
+
+def test_schemas_are_openai_functions_with_the_persons_metrics_as_enums():
+    schemas = {s["function"]["name"]: s for s in openai_tools(["steps", "valence"])}
+    stats = schemas["stats_lookup"]
+    assert stats["type"] == "function"
+    parameters = stats["function"]["parameters"]
+    assert parameters["properties"]["metric"]["enum"] == ["steps", "valence"]
+    assert parameters["properties"]["last_days"]["maximum"] == 3660
+    assert parameters["additionalProperties"] is False
+    assert parameters["required"] == ["metric"]
+    assert "title" not in json.dumps(schemas)
+    assert all(s["function"]["description"] for s in schemas.values())
+
+
+@pytest.mark.parametrize("name", sorted(VALID_CALLS))
+def test_every_tool_answers_with_provenance(context: ToolContext, name: str):
+    outcome = call_tool(context, ALEX, name, VALID_CALLS[name])
+    assert isinstance(outcome, ToolResult), outcome
+    assert outcome.tool == name and outcome.summary
+    assert outcome.data_version >= 1
+    assert outcome.first_day is not None and outcome.last_day is not None
+    again = call_tool(
+        ToolContext(Analytics(context.analytics.store)), ALEX, name, json.dumps(VALID_CALLS[name])
+    )
+    assert again.model_dump_json() == outcome.model_dump_json()  # byte for byte
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments", "message"),
+    [
+        ("stats_lookup", {"metric": "stepz"}, "'stepz' is not one of this person's metrics"),
+        ("stats_lookup", {"metric": "steps", "last_days": "seven"}, "last_days: Input should"),
+        ("stats_lookup", {"metric": "steps", "last_days": 0}, "greater than or equal to 1"),
+        ("stats_lookup", {"metric": "steps", "start": "2026-13-01"}, "start: Input should"),
+        ("stats_lookup", {"metric": "steps", "month": "May", "last_days": 3}, "only one of"),
+        ("stats_lookup", {"metric": "steps", "month": "Smarch"}, "cannot read the month"),
+        ("stats_lookup", {"metric": "steps", "person": "bob"}, "person: Extra inputs"),
+        ("stats_lookup", {}, "metric: Field required"),
+        ("correlate", {"x": "steps", "y": "valence", "max_lag": 30}, "less than or equal to 7"),
+        ("forecast", {"metric": "steps", "horizon": 40}, "less than or equal to 14"),
+        ("simulate", {"changes": {"coffee_cups": 3}}, "sleep_hours"),
+        ("simulate", {"changes": {}}, "changes: Dictionary should have at least 1 item"),
+    ],
+)
+def test_bad_arguments_come_back_as_structured_errors(context, name, arguments, message):
+    outcome = call_tool(context, ALEX, name, arguments)
+    assert isinstance(outcome, ToolError)
+    assert outcome.error == "invalid_arguments"
+    assert message in outcome.message
+
+
+def test_unknown_metric_errors_list_the_valid_ones(context: ToolContext):
+    outcome = call_tool(context, ALEX, "anomalies", {"metric": "mood"})
+    assert isinstance(outcome, ToolError) and "valence" in outcome.valid
+
+
+def test_text_that_is_not_json_and_unknown_tools(context: ToolContext):
+    broken = call_tool(context, ALEX, "stats_lookup", '{"metric": "steps"')
+    assert isinstance(broken, ToolError) and "not valid JSON" in broken.message
+    listed = call_tool(context, ALEX, "stats_lookup", "[1, 2]")
+    assert isinstance(listed, ToolError) and "JSON object" in listed.message
+    unknown = call_tool(context, ALEX, "delete_everything", {})
+    assert unknown.error == "unknown_tool" and "stats_lookup" in unknown.valid
+
+
+def test_a_simulation_far_outside_the_persons_range_is_refused(context: ToolContext):
+    outcome = call_tool(context, ALEX, "simulate", {"changes": {"sleep_hours": 30}})
+    assert isinstance(outcome, ToolResult)
+    assert outcome.result["refused"] is True and outcome.result["valence"] is None
+
+
+def test_tools_read_only_the_subjects_data(context: ToolContext):
+    stranger = call_tool(context, Subject.self_("bob"), "stats_lookup", {"metric": "steps"})
+    assert isinstance(stranger, ToolError) and stranger.error == "no_data"
+    parent = Subject.parent_of("alex", "pat", memories_shared=False)
+    as_parent = call_tool(context, parent, "stats_lookup", {"metric": "steps", "last_days": 7})
+    as_self = call_tool(context, ALEX, "stats_lookup", {"metric": "steps", "last_days": 7})
+    assert as_parent.model_dump_json() == as_self.model_dump_json()

@@ -1,0 +1,26 @@
+"""Structured tool errors: what was wrong and what is valid, so a model can correct itself."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+ErrorKind = Literal["unknown_tool", "invalid_arguments", "not_allowed", "no_data", "internal"]
+
+
+class ToolError(BaseModel):
+    """Returned (never raised) by `call_tool`; carries no stack trace."""
+
+    tool: str
+    error: ErrorKind
+    message: str
+    valid: list[str] | None = None  # the allowed values, where a closed set exists
+
+
+class ToolFailure(Exception):
+    """Raised inside a tool to end it with a structured error."""
+
+    def __init__(self, kind: ErrorKind, message: str, valid: list[str] | None = None):
+        super().__init__(message)
+        self.kind, self.message, self.valid = kind, message, valid

@@ -1,0 +1,32 @@
+"""Whose data a tool reads, and what the one asking may see."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Subject(BaseModel):
+    """Injected by the server from the signed-in key, never chosen by the model.
+
+    `person` is whose data every tool reads; `asker` is who is asking (the person, or a
+    parent linked to that child); a parent reads a child's memories only when the child's
+    link shares them.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    person: str
+    asker: str
+    can_read_memories: bool
+
+    @classmethod
+    def self_(cls, person: str) -> Subject:
+        return cls(person=person, asker=person, can_read_memories=True)
+
+    @classmethod
+    def parent_of(cls, child: str, parent: str, *, memories_shared: bool) -> Subject:
+        return cls(person=child, asker=parent, can_read_memories=memories_shared)
+
+    @property
+    def is_self(self) -> bool:
+        return self.person == self.asker
