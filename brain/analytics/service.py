@@ -75,6 +75,12 @@ class Analytics:
             **arguments,
         )
 
+    def clear_results(self) -> None:
+        """Forget every cached result (to free memory); people's data stay loaded."""
+        with self._lock:
+            for entry in self._entries.values():
+                entry.results.clear()
+
     def _entry(self, person: str) -> _PersonEntry:
         version = self.store.person(person).data_version  # raises UnknownPerson
         with self._lock:
