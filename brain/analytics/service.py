@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from threadpoolctl import threadpool_limits
+
 from brain.analytics.data import PersonData, daily_frame, main_sleep, with_quadrants
 from brain.analytics.result import AnalysisResult
 from brain.store import Store
@@ -31,6 +33,9 @@ class Analytics:
     """The entry point for analyses: `Analytics(store).run(person, analysis, **args)`."""
 
     def __init__(self, store: Store, *, max_people: int = 64) -> None:
+        # One BLAS thread per analysis: the matrices are small, and on a shared 2-core
+        # machine BLAS threads fought and made calls 10-50x slower at the p95.
+        threadpool_limits(1)
         self.store = store
         self.max_people = max_people
         self._entries: OrderedDict[str, _PersonEntry] = OrderedDict()

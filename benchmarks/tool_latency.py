@@ -1,6 +1,6 @@
 """Latency of every tool through `call_tool` on two years of demo data.
 
-    .venv/bin/python benchmarks/tools.py [--repeat 20]
+    .venv/bin/python benchmarks/tool_latency.py [--repeat 20]
 
 "computed" is a call whose result is not cached yet (the person's data are loaded);
 "cached" is the same call again. Prints p50/p95 per tool next to the issue's aim.
