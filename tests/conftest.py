@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -70,3 +71,11 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
         for path in generate(folder / "exports", days=730):
             opened.import_file("alex", path, timezone=TZ.key)
         yield opened
+
+
+@pytest.fixture(scope="session")
+def daily() -> pd.DataFrame:
+    """The demo model's two years as a real timeline holds them (no hidden columns)."""
+    from brain.demo import simulate
+
+    return simulate(days=730).measured

@@ -38,7 +38,8 @@ def analytics(demo_store: Store) -> Analytics:
 
 
 @pytest.fixture(scope="module")
-def daily(analytics: Analytics) -> pd.DataFrame:
+def imported(analytics: Analytics) -> pd.DataFrame:
+    """The demo person's daily frame as imported from the exports."""
     return analytics.data("alex").daily
 
 
@@ -75,22 +76,22 @@ def test_stats_lookup_numbers_and_change():
     assert "up 2,000" in result.summary and ungrounded_numbers(result) == []
 
 
-def test_stats_lookup_weekdays_weekends_and_empty_periods(daily: pd.DataFrame):
-    weekends = stats_lookup(daily, "steps", Period(last_weeks=12, days="weekends"))
-    weekdays = stats_lookup(daily, "steps", Period(last_weeks=12, days="weekdays"))
+def test_stats_lookup_weekdays_weekends_and_empty_periods(imported: pd.DataFrame):
+    weekends = stats_lookup(imported, "steps", Period(last_weeks=12, days="weekends"))
+    weekdays = stats_lookup(imported, "steps", Period(last_weeks=12, days="weekdays"))
     assert weekends.n == 24 and weekdays.n == 60
     assert weekends.mean > weekdays.mean  # free days have +2,500 steps in the model
-    empty = stats_lookup(daily, "steps", Period(start=date(2020, 1, 1), end=date(2020, 1, 31)))
+    empty = stats_lookup(imported, "steps", Period(start=date(2020, 1, 1), end=date(2020, 1, 31)))
     assert not empty.sufficient and empty.mean is None and empty.caveats[0].startswith(INSUFFICIENT)
     with pytest.raises(InvalidQuery, match=r"no metric 'moood'.*available: .*valence"):
-        stats_lookup(daily, "moood")
+        stats_lookup(imported, "moood")
 
 
 # correlations -------------------------------------------------------------------------------
 
 
-def test_sleep_and_mood_correlate_as_the_model_says(daily: pd.DataFrame):
-    result = correlate(daily, "sleep_hours", "valence", max_lag=2)
+def test_sleep_and_mood_correlate_as_the_model_says(imported: pd.DataFrame):
+    result = correlate(imported, "sleep_hours", "valence", max_lag=2)
     assert [lag.lag for lag in result.lags] == [0, 1, 2]
     assert result.best_lag == 0 and result.r > 0.5 and result.p < 1e-6
     assert result.lags[0].spearman_rho > 0.5
@@ -122,8 +123,8 @@ def test_constant_series_give_caveats_not_nan():
     assert result.r is None and not result.sufficient
 
 
-def test_scan_finds_true_pairs_and_controls_false_discoveries(daily: pd.DataFrame):
-    frame = daily.copy()
+def test_scan_finds_true_pairs_and_controls_false_discoveries(imported: pd.DataFrame):
+    frame = imported.copy()
     rng = np.random.default_rng(0)
     for i in range(8):
         frame[f"noise_{i}"] = rng.normal(size=len(frame))

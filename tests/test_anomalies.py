@@ -9,23 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from brain.analytics.anomalies import anomalies, change_points, robust_z, trend
-from brain.analytics.result import INSUFFICIENT, AnalysisResult, numbers_in, numbers_of
+from brain.analytics.result import (
+    INSUFFICIENT,
+    ungrounded_numbers,
+)
 from brain.analytics.series import fill_short_gaps
 from brain.demo import simulate
 from brain.errors import InvalidQuery
 
 START = pd.Timestamp("2025-01-01")
-
-
-def assert_summary_numbers_match(result: AnalysisResult) -> None:
-    """Every number in the summary is one of the result's numbers, up to printed rounding."""
-    held = numbers_of(result.model_copy(update={"summary": ""}))
-    for number in numbers_in(result.summary):
-        decimals = len(repr(number).partition(".")[2]) if number != int(number) else 0
-        tolerance = 0.5 * 10**-decimals + 1e-9
-        assert any(abs(number - value) <= tolerance for value in held), (
-            f"{number} in {result.summary!r} is not a number of the result"
-        )
 
 
 def _frame(values: np.ndarray) -> pd.DataFrame:
@@ -55,7 +47,7 @@ def test_injected_spikes_are_found_with_direction_and_severity():
     assert result.anomalies[0].date == _day(100)  # most extreme first
     assert result.count == len(result.anomalies) <= 3 + 0.01 * result.n
     assert result.n == 365 - 14  # the first 14 days have no baseline yet
-    assert_summary_numbers_match(result)
+    assert ungrounded_numbers(result) == []
 
 
 def test_clean_gaussian_noise_flags_almost_nothing():
@@ -63,7 +55,7 @@ def test_clean_gaussian_noise_flags_almost_nothing():
     # a 28-day MAD makes z roughly t-distributed with ~10 df: about 0.6% of days beyond 3.5
     assert result.count <= 0.01 * result.n
     assert all(abs(a.z) >= 3.5 for a in result.anomalies)
-    assert_summary_numbers_match(result)
+    assert ungrounded_numbers(result) == []
 
 
 def test_the_day_itself_is_not_part_of_its_baseline():
@@ -80,7 +72,7 @@ def test_last_days_limits_the_list():
     assert [a.date for a in result.anomalies] == [_day(350)]
     assert result.n == 30
     assert "last 30 days" in result.summary
-    assert_summary_numbers_match(result)
+    assert ungrounded_numbers(result) == []
 
 
 def test_mad_zero_falls_back_and_never_divides_by_zero():
@@ -107,7 +99,7 @@ def test_anomalies_of_a_constant_series_and_of_too_little_data():
     assert not short.sufficient and short.caveats[0].startswith(INSUFFICIENT)
     assert short.anomalies == [] and short.n == 0
     for result in (constant, short):
-        assert_summary_numbers_match(result)
+        assert ungrounded_numbers(result) == []
 
 
 @settings(max_examples=60, deadline=None)
@@ -140,11 +132,11 @@ def test_a_known_linear_trend_has_the_right_sign_and_slope():
     assert result.slope_low < 0.7 < result.slope_high
     assert result.change_over_period == pytest.approx(0.1 * 89, rel=0.15)
     assert result.n == 90 and result.p_value < 0.001
-    assert_summary_numbers_match(result)
+    assert ungrounded_numbers(result) == []
     falling = trend(_frame(-rising), "m", days=90)
     assert falling.direction == "falling"
     assert falling.slope_per_week == pytest.approx(-0.7, abs=0.1)
-    assert_summary_numbers_match(falling)
+    assert ungrounded_numbers(falling) == []
 
 
 def test_flat_noise_is_flat():
@@ -153,7 +145,7 @@ def test_flat_noise_is_flat():
     assert result.p_value >= 0.05
     assert result.slope_low < 0 < result.slope_high
     assert "not a clear trend" in result.summary
-    assert_summary_numbers_match(result)
+    assert ungrounded_numbers(result) == []
 
 
 def test_trend_of_a_constant_series_and_of_too_little_data():
@@ -165,7 +157,7 @@ def test_trend_of_a_constant_series_and_of_too_little_data():
     with pytest.raises(InvalidQuery):
         trend(_frame(np.arange(100.0)), "m", days=5)
     for result in (constant, short):
-        assert_summary_numbers_match(result)
+        assert ungrounded_numbers(result) == []
 
 
 def test_persistent_series_warn_that_the_p_value_is_optimistic():
@@ -188,7 +180,7 @@ def test_a_known_step_is_found_within_three_days():
     assert point.mean_before == pytest.approx(10, abs=0.3)
     assert point.mean_after == pytest.approx(12, abs=0.3)
     assert point.change == pytest.approx(2, abs=0.4)
-    assert_summary_numbers_match(result)
+    assert ungrounded_numbers(result) == []
 
 
 def test_two_steps_with_gaps_in_the_data():
@@ -200,14 +192,14 @@ def test_two_steps_with_gaps_in_the_data():
     for cut, point in zip((100, 200), result.change_points, strict=True):
         assert abs((point.date - _day(cut)).days) <= 3
     assert result.n == 290
-    assert_summary_numbers_match(result)
+    assert ungrounded_numbers(result) == []
 
 
 def test_noise_has_no_change_points():
     result = change_points(_frame(np.random.default_rng(8).normal(0, 1, 730)), "m")
     assert result.change_points == [] and result.count == 0
     assert "No lasting shift" in result.summary
-    assert_summary_numbers_match(result)
+    assert ungrounded_numbers(result) == []
 
 
 def test_change_points_of_a_constant_series_and_of_too_little_data():
@@ -218,7 +210,7 @@ def test_change_points_of_a_constant_series_and_of_too_little_data():
     with pytest.raises(InvalidQuery):
         change_points(_frame(np.arange(100.0)), "m", min_segment=1)
     for result in (constant, short):
-        assert_summary_numbers_match(result)
+        assert ungrounded_numbers(result) == []
 
 
 # --- shared ------------------------------------------------------------------------------
@@ -237,6 +229,6 @@ def test_demo_metrics_give_grounded_deterministic_results():
         for analyse in (anomalies, trend, change_points):
             first, second = analyse(daily, metric), analyse(daily, metric)
             assert first.model_dump() == second.model_dump()
-            assert_summary_numbers_match(first)
+            assert ungrounded_numbers(first) == []
     with pytest.raises(InvalidQuery):
         anomalies(daily, "no_such_metric")

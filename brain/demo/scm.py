@@ -307,6 +307,19 @@ class CheckIn:
     reflection: str
 
 
+# columns of the truth that no export carries (latent states, labels of the model)
+TRUTH_ONLY_COLUMNS = (
+    "weekday",
+    "is_free_day",
+    "is_vacation",
+    "valence_latent",
+    "arousal_latent",
+    "readiness",
+    "weather",
+    "temperature_c",
+)
+
+
 @dataclass(frozen=True)
 class DemoTruth:
     """The simulated truth: one row per day plus every event the exporters write.
@@ -330,6 +343,11 @@ class DemoTruth:
     drinks: tuple[Span, ...]
     tracks: tuple[Track, ...]
     plays: tuple[Play, ...]
+
+    @property
+    def measured(self) -> pd.DataFrame:
+        """The daily truth as a person's timeline holds it: measured metrics only, as floats."""
+        return self.daily.drop(columns=list(TRUTH_ONLY_COLUMNS)).astype(float)
 
 
 @dataclass(frozen=True, slots=True)
