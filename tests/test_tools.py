@@ -114,3 +114,57 @@ def test_tools_read_only_the_subjects_data(context: ToolContext):
     as_parent = call_tool(context, parent, "stats_lookup", {"metric": "steps", "last_days": 7})
     as_self = call_tool(context, ALEX, "stats_lookup", {"metric": "steps", "last_days": 7})
     assert as_parent.model_dump_json() == as_self.model_dump_json()
+
+
+@pytest.fixture(scope="module")
+def with_memories(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> ToolContext:
+    from tools.memories import EmbeddedMemoryStore, SentenceTransformerEmbedder
+
+    folder = tmp_path_factory.mktemp("memories")
+    return ToolContext(
+        Analytics(demo_store),
+        EmbeddedMemoryStore(folder / "memories.sqlite3"),
+        SentenceTransformerEmbedder(),
+    )
+
+
+def test_search_memories_finds_the_persons_own_words(with_memories: ToolContext):
+    outcome = call_tool(
+        with_memories,
+        ALEX,
+        "search_memories",
+        {"query": "a hangover after a night of drinks", "k": 3},
+    )
+    assert isinstance(outcome, ToolResult), outcome
+    assert outcome.result["count"] == 3 == len(outcome.result["memories"])
+    assert all(m["text"] for m in outcome.result["memories"])
+    window = call_tool(
+        with_memories,
+        ALEX,
+        "search_memories",
+        {"query": "work stress", "from": "2026-10-01", "to": "2026-10-31"},
+    )
+    assert all("2026-10-01" <= m["day"] <= "2026-10-31" for m in window.result["memories"])
+    assert window.arguments["from"] == "2026-10-01"
+
+
+def test_a_parent_sees_a_childs_memories_only_when_shared(with_memories: ToolContext):
+    private = Subject.parent_of("alex", "pat", memories_shared=False)
+    refused = call_tool(with_memories, private, "search_memories", {"query": "school"})
+    assert isinstance(refused, ToolError) and refused.error == "not_allowed"
+    assert "private" in refused.message
+    shared = Subject.parent_of("alex", "pat", memories_shared=True)
+    assert isinstance(
+        call_tool(with_memories, shared, "search_memories", {"query": "school"}), ToolResult
+    )
+
+
+def test_search_memories_argument_errors(with_memories: ToolContext):
+    for arguments, message in (
+        ({"query": ""}, "query: String should have at least 1 character"),
+        ({"query": "x", "k": 50}, "k: Input should be less than or equal to 20"),
+        ({"query": "x", "from": "2026-10-05", "to": "2026-10-01"}, "is after"),
+        ({"query": "x", "quadrant": "sad"}, "quadrant: Input should be"),
+    ):
+        outcome = call_tool(with_memories, ALEX, "search_memories", arguments)
+        assert isinstance(outcome, ToolError) and message in outcome.message, outcome

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from brain.analytics.service import Analytics
 from brain.errors import BrainError, InvalidQuery, UnknownPerson
 from tools.errors import ToolError, ToolFailure
+from tools.memories.embedder import Embedder
+from tools.memories.store import MemoryStore
 from tools.subject import Subject
 
 log = logging.getLogger(__name__)
@@ -41,10 +43,12 @@ class ToolResult(BaseModel):
 
 @dataclass(frozen=True)
 class ToolContext:
-    """What tools run against: the analytics (over the store) and, later, memories."""
+    """What tools run against: the analytics over the store, and the memory search (without
+    one, search_memories answers that memories are not set up)."""
 
     analytics: Analytics
-    extras: dict[str, Any] = field(default_factory=dict)
+    memories: MemoryStore | None = None
+    embedder: Embedder | None = None
 
 
 class Arguments(BaseModel):
@@ -174,4 +178,5 @@ def _check_metrics(context: ToolContext, subject: Subject, tool: Tool, parsed: A
 def _load_tools() -> None:
     """Tool modules register themselves on import; import them once, on first use."""
     if not TOOLS:
-        import tools.analysis_tools  # noqa: F401
+        import tools.analysis_tools
+        import tools.memory_tools  # noqa: F401

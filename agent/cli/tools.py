@@ -59,9 +59,11 @@ def call(
     from brain.analytics.service import Analytics
     from brain.store import Store
     from tools import Subject, ToolContext, ToolError, call_tool
+    from tools.memories import SentenceTransformerEmbedder, open_memory_store
 
     with Store.open() as store:
-        outcome = call_tool(ToolContext(Analytics(store)), Subject.self_(user), name, args)
+        context = ToolContext(Analytics(store), open_memory_store(), SentenceTransformerEmbedder())
+        outcome = call_tool(context, Subject.self_(user), name, args)
     typer.echo(outcome.model_dump_json(indent=2))
     if isinstance(outcome, ToolError):
         sys.exit(1)
