@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from agent.cli import brain, data, tools
+from agent.cli import brain, data, models, tools
 
 app = typer.Typer(
     name="eqm",
@@ -23,14 +23,16 @@ app = typer.Typer(
 data.register(app)
 brain.register(app)
 tools.register(app)
+models.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; exits with 0, 1 for a library error, 2 for a usage error."""
     from brain.errors import BrainError
+    from training.errors import TrainingError
 
     try:
         app(args=argv, prog_name="eqm")
-    except BrainError as e:
+    except (BrainError, TrainingError) as e:
         typer.echo(f"error: {e}", err=True)
         sys.exit(1)
