@@ -1,0 +1,88 @@
+"""The student model: built for the tokenizer, trained a few steps with TRL, saved, reloaded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tools import openai_tools
+from training.student import StudentConfig, build_student, sft_train, turn_pairs
+from training.tokenizer import load_tokenizer, train_tokenizer
+
+TOOLS = openai_tools(["steps", "valence"])
+
+
+def conversation(metric: str, days: int) -> dict:
+    return {
+        "tools": TOOLS,
+        "messages": [
+            {"role": "system", "content": "You are EQM."},
+            {"role": "user", "content": f"How was my {metric} over the last {days} days?"},
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {
+                        "type": "function",
+                        "function": {
+                            "name": "stats_lookup",
+                            "arguments": json.dumps({"metric": metric, "last_days": days}),
+                        },
+                    }
+                ],
+            },
+            {"role": "tool", "content": f'{{"summary": "Your {metric} averaged 10."}}'},
+            {"role": "assistant", "content": f"Your {metric} averaged 10."},
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    corpus = [json.dumps(t) for t in TOOLS] + [
+        json.dumps(conversation(m, d)) for m in ("steps", "valence") for d in (3, 7)
+    ]
+    return train_tokenizer(corpus * 5, vocab_size=500, min_frequency=1)
+
+
+def test_each_assistant_turn_is_one_pair_with_the_loss_on_the_turn(tokenizer):
+    pairs = turn_pairs(conversation("steps", 7), tokenizer)
+    assert len(pairs) == 2
+    first, second = pairs
+    assert first["prompt"].endswith("<|im_start|>assistant\n")
+    assert first["completion"].startswith('<tool_call>\n{"name": "stats_lookup"')
+    assert first["completion"].endswith("</tool_call><|im_end|>")
+    assert "<tool_response>" in second["prompt"]
+    assert second["completion"] == "Your steps averaged 10.<|im_end|>"
+
+
+def test_a_tiny_student_trains_and_reloads(tokenizer, tmp_path: Path):
+    from transformers import AutoModelForCausalLM
+
+    config = StudentConfig(
+        hidden_size=32,
+        layers=1,
+        heads=2,
+        kv_heads=1,
+        intermediate_size=64,
+        max_length=4096,
+        batch_size=2,
+    )
+    model = build_student(tokenizer, config)
+    conversations = [conversation(m, d) for m in ("steps", "valence") for d in (3, 7)]
+    run = sft_train(model, tokenizer, conversations, tmp_path, config, max_steps=2, progress=False)
+    assert run.steps == 2 and run.pairs == 8 and run.final_loss is not None
+    reloaded = AutoModelForCausalLM.from_pretrained(tmp_path)
+    assert reloaded.config.model_type == "qwen2"
+    assert reloaded.config.vocab_size == len(load_tokenizer(tmp_path))
+    with pytest.raises(ValueError, match="more than max_length 512"):
+        sft_train(
+            model,
+            tokenizer,
+            conversations,
+            tmp_path,
+            config.model_copy(update={"max_length": 512}),
+            max_steps=1,
+            progress=False,
+        )
