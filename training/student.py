@@ -118,7 +118,7 @@ def sft_train(
         seed=config.seed,
         use_cpu=True,
         bf16=False,
-        gradient_checkpointing=False,  # slower for a model this small
+        activation_checkpointing=False,  # slower for a model this small
         completion_only_loss=True,
         report_to=[],
         logging_steps=10,
