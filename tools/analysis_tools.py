@@ -34,13 +34,12 @@ def _envelope(
     first: date | None = None,
     last: date | None = None,
 ) -> ToolResult:
-    index = data.daily.index
     return ToolResult(
         tool=tool,
         arguments=arguments.model_dump(mode="json", exclude_none=True),
         data_version=data.data_version,
-        first_day=first or (index[0].date() if len(index) else None),
-        last_day=last or (index[-1].date() if len(index) else None),
+        first_day=first or data.first_day,
+        last_day=last or data.last_day,
         summary=result.summary,
         result=result.model_dump(mode="json", exclude={"summary"}),
     )
@@ -83,16 +82,15 @@ def _list_metrics(context: ToolContext, subject: Subject, args: ListMetricsArgs)
                 "last_day": series.index[-1].date().isoformat() if len(series) else None,
             }
         )
-    index = data.daily.index
-    summary = f"You have {len(metrics)} metrics over {len(index)} days" + (
-        f", from {index[0].date()} to {index[-1].date()}." if len(index) else "."
+    summary = f"You have {len(metrics)} metrics over {len(data.daily)} days" + (
+        f", from {data.first_day} to {data.last_day}." if len(data.daily) else "."
     )
     return ToolResult(
         tool="list_metrics",
         arguments={},
         data_version=data.data_version,
-        first_day=index[0].date() if len(index) else None,
-        last_day=index[-1].date() if len(index) else None,
+        first_day=data.first_day,
+        last_day=data.last_day,
         summary=summary,
         result={"metrics": metrics, "checkins": len(data.checkins), "nights": len(data.sleep)},
     )

@@ -26,7 +26,3 @@ class Subject(BaseModel):
     @classmethod
     def parent_of(cls, child: str, parent: str, *, memories_shared: bool) -> Subject:
         return cls(person=child, asker=parent, can_read_memories=memories_shared)
-
-    @property
-    def is_self(self) -> bool:
-        return self.person == self.asker

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from brain.affect import quadrant_of
+from brain.timeline.derive import hours_from_midnight
 
 
 @dataclass(frozen=True)
@@ -27,8 +29,12 @@ class PersonData:
     checkins: pd.DataFrame
 
     @property
-    def last_day(self) -> pd.Timestamp | None:
-        return self.daily.index[-1] if len(self.daily) else None
+    def first_day(self) -> date | None:
+        return self.daily.index[0].date() if len(self.daily) else None
+
+    @property
+    def last_day(self) -> date | None:
+        return self.daily.index[-1].date() if len(self.daily) else None
 
 
 def daily_frame(timeline: pd.DataFrame) -> pd.DataFrame:
@@ -48,8 +54,8 @@ def main_sleep(episodes: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     main = episodes[episodes["is_main"].astype(bool)].copy()
     midnight = pd.to_datetime(main["night"]).astype("int64") // 10**9
-    main["onset"] = (main["start_utc"] + main["start_offset_min"] * 60 - midnight) / 3600
-    main["wake"] = (main["end_utc"] + main["end_offset_min"] * 60 - midnight) / 3600
+    main["onset"] = hours_from_midnight(main["start_utc"], main["start_offset_min"], midnight)
+    main["wake"] = hours_from_midnight(main["end_utc"], main["end_offset_min"], midnight)
     main["duration"] = main["wake"] - main["onset"]
     main["night"] = pd.to_datetime(main["night"])
     return main[columns].reset_index(drop=True)

@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from brain.metrics import (
     MOOD_LABEL,
@@ -39,6 +40,11 @@ from brain.metrics import (
     Aggregation,
     aggregation_of,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    Clock = float | pd.Series  # one value, or a column of them
 
 EPISODE_GAP_SECONDS = 60 * 60
 
@@ -85,9 +91,15 @@ class SleepEpisode:
         """Onset and wake-up as hours from local midnight of `night` (onset may be negative)."""
         midnight = calendar.timegm(self.night.timetuple())
         return (
-            (self.start_utc + self.start_offset_min * 60 - midnight) / 3600,
-            (self.end_utc + self.end_offset_min * 60 - midnight) / 3600,
+            hours_from_midnight(self.start_utc, self.start_offset_min, midnight),
+            hours_from_midnight(self.end_utc, self.end_offset_min, midnight),
         )
+
+
+def hours_from_midnight(utc: Clock, offset_min: Clock, midnight_utc: Clock) -> Clock:
+    """Local clock hours after a midnight given as a naive-local epoch: 23:30 the evening
+    before is -0.5. Works on numbers and on pandas columns alike."""
+    return (utc + offset_min * 60 - midnight_utc) / 3600
 
 
 def derive(rows: Iterable[RawRow], days: set[date]) -> tuple[list[DailyValue], list[SleepEpisode]]:
