@@ -59,7 +59,9 @@ def test_the_template_renders_tools_calls_and_results(tokenizer):
     ]
     text = tokenizer.apply_chat_template(messages, tools=tools, tokenize=False)
     assert text.startswith("<|im_start|>system\nYou are EQM.\n\n# Tools")
-    assert '"name": "stats_lookup"' in text.split("\n</tools>")[0]
+    signatures = text.split("<tools>\n")[1].split("\n</tools>")[0].splitlines()
+    assert "list_metrics()" in signatures
+    assert "anomalies(metric: steps, last_days?: integer)" in signatures
     first_answer = text.split("<|im_start|>assistant")[1]  # what the model writes
     (call,) = HERMES.findall(first_answer)
     assert json.loads(call) == {
@@ -96,3 +98,12 @@ def test_save_and_load_keep_the_same_ids(tokenizer, tmp_path: Path):
     assert loaded.encode(text) == tokenizer.encode(text)
     assert loaded.chat_template == tokenizer.chat_template
     assert loaded.eos_token == "<|im_end|>"
+
+
+def test_a_long_metric_list_is_rendered_once_and_named(tokenizer):
+    metrics = ["sleep_hours", "steps", "valence", "arousal", "hrv_sdnn_ms"]
+    messages = [{"role": "user", "content": "hi"}]
+    text = tokenizer.apply_chat_template(messages, tools=openai_tools(metrics), tokenize=False)
+    assert text.count("sleep_hours") == 1
+    assert "metric = " + " | ".join(sorted(metrics)) in text
+    assert "correlate(x: metric, y: metric, max_lag?: integer)" in text

@@ -6,7 +6,10 @@ tools and emits tool calls the way vLLM's `hermes` parser reads them:
     {"name": "stats_lookup", "arguments": {"metric": "steps"}}
     </tool_call><|im_end|>
 
-Tool results go back as `<tool_response>` blocks in a user turn, as in Qwen2.5's template, so
+The tools are rendered as one signature line each (`anomalies(metric: metric, last_days?:
+integer)`), with the person's metric names listed once, rather than as JSON schemas: the same
+information in ~300 tokens instead of ~2,500, which decides how fast a small model trains and
+answers on a CPU. Tool results go back as `<tool_response>` blocks in a user turn, as in Qwen2.5's template, so
 a real Qwen2.5 base model and the small model trained here read the same conversations.
 Load a saved tokenizer with `load_tokenizer` (PreTrainedTokenizerFast): AutoTokenizer on a
 folder whose config.json says qwen2 would silently swap in Qwen's own tokenizer class.
@@ -34,14 +37,33 @@ SPECIAL_TOKENS = (
 
 CHAT_TEMPLATE = """\
 {%- if tools %}
+{%- set ns = namespace(metrics=none) %}
+{%- for tool in tools %}
+{%- set f = tool.function if tool.function is defined else tool %}
+{%- for name, p in (f.parameters.properties or {}).items() %}
+{%- if ns.metrics is none and p.enum is defined and p.enum | length > 4 %}\
+{%- set ns.metrics = p.enum %}{%- endif %}
+{%- endfor %}
+{%- endfor %}
 {{- '<|im_start|>system\\n' }}
 {%- if messages[0].role == 'system' %}{{- messages[0].content + '\\n\\n' }}{%- endif %}
-{{- '# Tools\\n\\nYou may call one or more functions to assist with the user query.\\n\\n\
-You are provided with function signatures within <tools></tools> XML tags:\\n<tools>' }}
-{%- for tool in tools %}{{- '\\n' }}{{- tool | tojson }}{%- endfor %}
-{{- '\\n</tools>\\n\\nFor each function call, return a json object with function name and \
-arguments within <tool_call></tool_call> XML tags:\\n<tool_call>\\n{"name": <function-name>, \
-"arguments": <args-json-object>}\\n</tool_call><|im_end|>\\n' }}
+{{- '# Tools\\n\\nCall functions within <tool_call></tool_call> tags as {"name": <function-name>, \
+"arguments": <args-json-object>}. Arguments marked ? are optional.\\n<tools>' }}
+{%- if ns.metrics %}{{- '\\nmetric = ' + ns.metrics | join(' | ') }}{%- endif %}
+{%- for tool in tools %}
+{%- set f = tool.function if tool.function is defined else tool %}
+{%- set required = f.parameters.required or [] %}
+{{- '\\n' + f.name + '(' }}
+{%- for name, p in (f.parameters.properties or {}).items() %}
+{%- if not loop.first %}{{- ', ' }}{%- endif %}
+{{- name }}{%- if name not in required %}{{- '?' }}{%- endif %}{{- ': ' }}
+{%- if p.enum is defined and p.enum == ns.metrics %}{{- 'metric' }}
+{%- elif p.enum is defined %}{{- p.enum | join(' | ') }}
+{%- else %}{{- p.type or 'any' }}{%- endif %}
+{%- endfor %}
+{{- ')' }}
+{%- endfor %}
+{{- '\\n</tools><|im_end|>\\n' }}
 {%- elif messages[0].role == 'system' %}
 {{- '<|im_start|>system\\n' + messages[0].content + '<|im_end|>\\n' }}
 {%- endif %}
