@@ -17,6 +17,11 @@ class Settings(BaseSettings):
         default=Path(".eqm"),
         description="Folder for the embedded database, memories, models and logs.",
     )
+    cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "eqm",
+        description="Folder for rebuildable artifacts shared by every checkout (the default "
+        "model, its corpus), each under a content hash of what it was built from.",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; a postgresql:// URL selects PostgreSQL, unset means "

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from tools import openai_tools
-from training.student import StudentConfig, build_student, sft_train, turn_pairs
+from training.student import (
+    StudentConfig,
+    build_student,
+    sft_train,
+    tokenize_conversation,
+    turn_pairs,
+)
 from training.tokenizer import load_tokenizer, train_tokenizer
 
 TOOLS = openai_tools(["steps", "valence"])
@@ -57,6 +63,22 @@ def test_each_assistant_turn_is_one_pair_with_the_loss_on_the_turn(tokenizer):
     assert second["completion"] == "Your steps averaged 10.<|im_end|>"
 
 
+def test_a_conversation_is_one_sequence_with_the_loss_on_its_assistant_turns(tokenizer):
+    conversation_ = conversation("valence", 3)
+    example = tokenize_conversation(conversation_, tokenizer)
+    ids, mask = example["input_ids"], example["completion_mask"]
+    assert len(ids) == len(mask)
+    learned = tokenizer.decode([i for i, bit in zip(ids, mask, strict=True) if bit])
+    first, second = turn_pairs(conversation_, tokenizer)
+    assert learned == first["completion"] + second["completion"]
+    # the first turn's prompt is tokenized exactly as a server would tokenize it
+    prompt_ids = tokenizer.encode(first["prompt"], add_special_tokens=False)
+    assert ids[: len(prompt_ids)] == prompt_ids and not any(mask[: len(prompt_ids)])
+    assert tokenizer.decode(ids) == tokenizer.apply_chat_template(
+        conversation_["messages"], tools=conversation_["tools"], tokenize=False
+    ).rstrip("\n")
+
+
 def test_a_tiny_student_trains_and_reloads(tokenizer, tmp_path: Path):
     from transformers import AutoModelForCausalLM
 
@@ -72,7 +94,7 @@ def test_a_tiny_student_trains_and_reloads(tokenizer, tmp_path: Path):
     model = build_student(tokenizer, config)
     conversations = [conversation(m, d) for m in ("steps", "valence") for d in (3, 7)]
     run = sft_train(model, tokenizer, conversations, tmp_path, config, max_steps=2, progress=False)
-    assert run.steps == 2 and run.pairs == 8 and run.final_loss is not None
+    assert run.steps == 2 and run.conversations == 4 and run.final_loss is not None
     reloaded = AutoModelForCausalLM.from_pretrained(tmp_path)
     assert reloaded.config.model_type == "qwen2"
     assert reloaded.config.vocab_size == len(load_tokenizer(tmp_path))

@@ -40,6 +40,24 @@ class ToolResult(BaseModel):
     summary: str
     result: dict[str, Any]
 
+    def for_model(self) -> str:
+        """The JSON a model reads as this call's result: the summary and the result's short
+        fields (numbers, caveats, found memories), without the long tables (per-lag rows,
+        forecast points, weekday matrices) that would multiply a prompt's length on a CPU.
+        The grounding guard checks answers against the full result, which holds all of it."""
+        short = {
+            key: value
+            for key, value in self.result.items()
+            if key in MODEL_VIEW_ALWAYS
+            or (key != "method" and len(json.dumps(value, default=str)) <= MODEL_VIEW_LIMIT)
+        }
+        view = {"tool": self.tool, "summary": self.summary, "result": short}
+        return json.dumps(view, ensure_ascii=False, default=str)
+
+
+MODEL_VIEW_ALWAYS = frozenset({"caveats", "memories", "metrics"})
+MODEL_VIEW_LIMIT = 160  # characters of JSON
+
 
 @dataclass(frozen=True)
 class ToolContext:

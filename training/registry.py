@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -54,6 +57,22 @@ class Promotion(BaseModel):
 class ProductionPointer(BaseModel):
     production: str | None = None
     history: list[Promotion] = Field(default_factory=list)
+
+
+@contextmanager
+def staged_folder(target: Path) -> Iterator[Path]:
+    """A folder that appears at `target` only once everything in it is written."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+    try:
+        yield partial
+        if target.exists():  # built by someone else meanwhile: theirs is as good
+            shutil.rmtree(partial)
+        else:
+            os.replace(partial, target)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -1,12 +1,14 @@
 """The student: a small Qwen2-architecture model trained from scratch with TRL's SFTTrainer
 on the teacher's conversations.
 
-Each assistant turn of a conversation becomes one prompt/completion pair: the prompt is the
-chat-template rendering of everything before the turn (tools included), the completion is
-the turn itself. The loss then falls only on what the model must learn to write: tool calls
-and grounded answers, not the system prompt it is given. Rendering here, rather than handing
-TRL raw messages, also keeps every example's tool arguments exactly as written (a datasets
-table would merge all argument dicts into one schema, filling the gaps with nulls).
+Each conversation becomes one token sequence, rendered with the chat template, with a
+completion mask over its assistant turns: the loss falls only on what the model must learn
+to write (tool calls and grounded answers), and the system prompt and tools, which every
+turn shares, are read once per conversation rather than once per turn (on two cores, most
+of the training time). Each turn is tokenized exactly as vLLM will see it at inference: the
+prompt up to `<|im_start|>assistant\n`, then the model's own tokens. Rendering here, rather
+than handing TRL raw messages, also keeps every example's tool arguments exactly as written
+(a datasets table would merge all argument dicts into one schema, filling gaps with nulls).
 """
 
 from __future__ import annotations
@@ -56,6 +58,22 @@ def turn_pairs(conversation: dict[str, Any], tokenizer: Any) -> list[dict[str, s
     return pairs
 
 
+def tokenize_conversation(conversation: dict[str, Any], tokenizer: Any) -> dict[str, list[int]]:
+    """The whole conversation as {"input_ids", "completion_mask"}: 1 on assistant turns."""
+    ids: list[int] = []
+    mask: list[int] = []
+    seen = ""
+    for pair in turn_pairs(conversation, tokenizer):
+        if not pair["prompt"].startswith(seen):
+            raise ValueError("the chat template renders earlier turns differently later on")
+        for text, bit in ((pair["prompt"][len(seen) :], 0), (pair["completion"], 1)):
+            piece = tokenizer.encode(text, add_special_tokens=False)
+            ids += piece
+            mask += [bit] * len(piece)
+        seen = pair["prompt"] + pair["completion"]
+    return {"input_ids": ids, "completion_mask": mask}
+
+
 def build_student(tokenizer: Any, config: StudentConfig) -> Any:
     """A randomly initialised Qwen2 causal LM sized by `config` for `tokenizer`."""
     import torch
@@ -78,11 +96,31 @@ def build_student(tokenizer: Any, config: StudentConfig) -> Any:
     return Qwen2ForCausalLM(model_config)
 
 
+class LoraSettings(BaseModel):
+    """A LoRA adapter on every linear layer: how large bases are tuned on one GPU."""
+
+    rank: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+
+    def peft_config(self) -> Any:
+        from peft import LoraConfig
+
+        return LoraConfig(
+            r=self.rank,
+            lora_alpha=self.alpha,
+            lora_dropout=self.dropout,
+            target_modules="all-linear",
+            task_type="CAUSAL_LM",
+        )
+
+
 class TrainingRun(BaseModel):
     steps: int
     seconds: float
     final_loss: float | None
-    pairs: int
+    conversations: int
+    tokens: int
 
 
 def sft_train(
@@ -94,16 +132,21 @@ def sft_train(
     *,
     max_steps: int = -1,
     progress: bool = True,
+    lora: LoraSettings | None = None,
 ) -> TrainingRun:
-    """Supervised fine-tuning on the conversations' assistant turns; saves to `output_dir`."""
+    """Supervised fine-tuning on the conversations' assistant turns; saves to `output_dir`
+    (with `lora`, only the adapter). On a GPU it trains in bf16, on a CPU in fp32."""
+    import torch
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
-    pairs = [pair for conversation in conversations for pair in turn_pairs(conversation, tokenizer)]
-    longest = max(len(tokenizer(p["prompt"] + p["completion"]).input_ids) for p in pairs)
-    if longest > config.max_length:  # TRL would cut the completion off and drop the example
+    gpu = torch.cuda.is_available()
+
+    examples = [tokenize_conversation(c, tokenizer) for c in conversations]
+    longest = max(len(e["input_ids"]) for e in examples)
+    if longest > config.max_length:  # TRL would cut the conversation off
         raise ValueError(
-            f"a training example has {longest} tokens, more than max_length "
+            f"a training conversation has {longest} tokens, more than max_length "
             f"{config.max_length}: raise max_length or shorten the prompt"
         )
     arguments = SFTConfig(
@@ -116,20 +159,22 @@ def sft_train(
         per_device_train_batch_size=config.batch_size,
         max_length=config.max_length,
         seed=config.seed,
-        use_cpu=True,
-        bf16=False,
-        activation_checkpointing=False,  # slower for a model this small
+        use_cpu=not gpu,
+        bf16=gpu and torch.cuda.is_bf16_supported(),
+        activation_checkpointing=False,  # slower for small models; LoRA keeps big ones in memory
         completion_only_loss=True,
         report_to=[],
         logging_steps=10,
+        train_sampling_strategy="group_by_length",  # less padding, fewer wasted FLOPs
         save_strategy="no",
         disable_tqdm=not progress,
     )
     trainer = SFTTrainer(
         model=model,
         args=arguments,
-        train_dataset=Dataset.from_list(pairs),
+        train_dataset=Dataset.from_list(examples),
         processing_class=tokenizer,
+        peft_config=lora.peft_config() if lora else None,
     )
     started = time.perf_counter()
     result = trainer.train()
@@ -141,7 +186,8 @@ def sft_train(
         steps=result.global_step,
         seconds=round(seconds, 2),
         final_loss=losses[-1] if losses else result.training_loss,
-        pairs=len(pairs),
+        conversations=len(examples),
+        tokens=sum(len(e["input_ids"]) for e in examples),
     )
     (Path(output_dir) / "training_run.json").write_text(json.dumps(run.model_dump(), indent=2))
     return run

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from agent.cli import brain, data, models, tools
+from agent.cli import brain, data, model, models, tools, train
 
 app = typer.Typer(
     name="eqm",
@@ -24,6 +24,8 @@ data.register(app)
 brain.register(app)
 tools.register(app)
 models.register(app)
+model.register(app)
+train.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

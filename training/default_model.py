@@ -1,0 +1,261 @@
+"""EQM's default model, built here from nothing: demo people, the teacher's corpus over their
+data, a tokenizer trained on that corpus, and a small Qwen2 student trained on it.
+
+Every step is deterministic, and the two expensive ones are cached under
+`EQM_CACHE_DIR` (default ~/.cache/eqm) by a content hash of what they were built from, so a
+fresh checkout of the same code reuses them and any change that could alter them rebuilds:
+
+    corpus-<hash>/corpus.jsonl   hash of the spec's data part + the teacher, tools and brain code
+    student-<hash>/              hash of the corpus + the student spec + the training code
+
+The result is registered as `eqm-default-<student hash>` and, in an empty registry, installed
+as production.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from brain.config import Settings
+from training.registry import ModelCard, ModelRegistry, staged_folder
+from training.student import StudentConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_FILES = ("how_we_feel", "apple_health", "spotify", "wearable")
+CORPUS_SOURCES = ("brain", "tools", "training/teacher")
+STUDENT_SOURCES = ("training/student.py", "training/tokenizer.py")
+LIBRARIES = ("pandas", "numpy", "statsmodels", "dowhy", "scikit-learn", "scipy")
+TRAINING_LIBRARIES = ("torch", "transformers", "trl", "tokenizers")
+
+
+class DemoPerson(BaseModel):
+    """A synthetic person the teacher talks with: the demo generator's data, some files of it."""
+
+    name: str
+    seed: int
+    days: int = 730
+    files: tuple[str, ...] = DEMO_FILES
+
+
+class DefaultModelSpec(BaseModel):
+    """Everything that decides the default model; its hash names the cached artifacts."""
+
+    persons: list[DemoPerson] = Field(
+        default_factory=lambda: [
+            DemoPerson(name="alex", seed=7),
+            # fewer sources, so the model learns to read which metrics a person has
+            DemoPerson(name="sam", seed=11, days=365, files=("how_we_feel", "wearable")),
+        ]
+    )
+    conversations: int = Field(2400, description="Teacher conversations in the corpus.")
+    corpus_seed: int = 0
+    vocab_size: int = Field(4096, description="Byte-level BPE vocabulary of the tokenizer.")
+    student: StudentConfig = Field(default_factory=lambda: StudentConfig(epochs=2.0))
+
+
+class BuildReport(BaseModel):
+    name: str
+    corpus_hash: str
+    conversations: int
+    seconds: dict[str, float]
+    reused: list[str]
+    installed_as_production: bool
+
+
+Progress = Callable[[str], None]
+
+
+def build_default(
+    spec: DefaultModelSpec | None = None,
+    *,
+    registry: ModelRegistry | None = None,
+    settings: Settings | None = None,
+    progress: Progress = print,
+    progress_bars: bool = True,
+) -> BuildReport:
+    """Build (or reuse) the default model and register it; returns what was done and timings."""
+    spec = spec or DefaultModelSpec()
+    settings = settings or Settings()
+    registry = registry or ModelRegistry(settings.data_dir / "models")
+    cache = settings.cache_dir
+    seconds: dict[str, float] = {}
+    reused: list[str] = []
+
+    started = time.perf_counter()
+    conversations, corpus_reused = cached_corpus(spec, settings, progress)
+    reused += ["corpus"] if corpus_reused else []
+    seconds["corpus"] = round(time.perf_counter() - started, 1)
+
+    from training.teacher.corpus import corpus_hash
+
+    data_hash = corpus_hash(conversations)
+    student_key = _hash(
+        data_hash,
+        spec.student.model_dump_json(),
+        spec.vocab_size,
+        _sources(STUDENT_SOURCES),
+        _versions(TRAINING_LIBRARIES),
+    )
+    student_dir = cache / f"student-{student_key}"
+    started = time.perf_counter()
+    if (student_dir / "training_run.json").exists():
+        reused.append("student")
+        progress(f"student: reusing {student_dir}")
+    else:
+        with staged_folder(student_dir) as folder:
+            train_default(conversations, spec, folder, progress, progress_bars)
+    seconds["student"] = round(time.perf_counter() - started, 1)
+
+    name = f"eqm-default-{student_key[:10]}"
+    if not (registry.path(name) / "eqm-model.json").exists():
+        _copy_folder(student_dir, registry.path(name))
+        run = json.loads((student_dir / "training_run.json").read_text())
+        registry.register(
+            ModelCard(
+                name=name,
+                base="scratch",
+                kind="full",
+                data_hash=data_hash,
+                config={**spec.model_dump(mode="json"), "training": run},
+                metrics={},
+                lineage={"teacher": "training.teacher (deterministic planner)"},
+                created=datetime.now(UTC),
+            )
+        )
+    installed = registry.install_first_production(name)
+    return BuildReport(
+        name=name,
+        corpus_hash=data_hash,
+        conversations=len(conversations),
+        seconds=seconds,
+        reused=reused,
+        installed_as_production=installed,
+    )
+
+
+def cached_corpus(
+    spec: DefaultModelSpec, settings: Settings, progress: Progress = print
+) -> tuple[list[dict[str, Any]], bool]:
+    """The teacher's corpus for `spec`, from the cache when it was built before (and whether)."""
+    corpus_file = settings.cache_dir / f"corpus-{corpus_hash_key(spec)}" / "corpus.jsonl"
+    reused = corpus_file.exists()
+    if reused:
+        progress(f"corpus: reusing {corpus_file}")
+    else:
+        progress(f"corpus: {spec.conversations} teacher conversations over demo people")
+        conversations = make_corpus(spec, progress)
+        with staged_folder(corpus_file.parent) as folder:
+            (folder / "corpus.jsonl").write_text(
+                "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in conversations)
+            )
+    return [json.loads(line) for line in corpus_file.read_text().splitlines()], reused
+
+
+def corpus_hash_key(spec: DefaultModelSpec) -> str:
+    """What the corpus depends on: the people, the size and seed, and the code that answers."""
+    data = spec.model_dump(include={"persons", "conversations", "corpus_seed"}, mode="json")
+    return _hash(json.dumps(data, sort_keys=True), _sources(CORPUS_SOURCES), _versions(LIBRARIES))
+
+
+def make_corpus(spec: DefaultModelSpec, progress: Progress) -> list[dict[str, Any]]:
+    """Import the demo people into a scratch store and let the teacher talk with them."""
+    from brain.analytics.service import Analytics
+    from brain.demo import generate
+    from brain.demo.scm import TZ
+    from brain.store import Store
+    from tools import ToolContext
+    from tools.memories import EmbeddedMemoryStore, SentenceTransformerEmbedder, sync_memories
+    from training.teacher.corpus import build_corpus
+
+    with tempfile.TemporaryDirectory(prefix="eqm-corpus-") as scratch:
+        folder = Path(scratch)
+        store = Store.open(f"sqlite:///{folder / 'demo.sqlite3'}")
+        memories = EmbeddedMemoryStore(folder / "memories.sqlite3")
+        embedder = SentenceTransformerEmbedder()
+        try:
+            for person in spec.persons:
+                paths = generate(folder / person.name, days=person.days, seed=person.seed)
+                for kind, path in zip(DEMO_FILES, paths, strict=True):
+                    if kind in person.files:
+                        store.import_file(person.name, path, timezone=TZ.key)
+                added = sync_memories(store, memories, embedder, person.name)
+                progress(f"  {person.name}: {person.days} days, {added} journal notes")
+            context = ToolContext(Analytics(store), memories, embedder)
+            return build_corpus(
+                store,
+                [p.name for p in spec.persons],
+                spec.conversations,
+                spec.corpus_seed,
+                context,
+            )
+        finally:
+            memories.close()
+            store.close()
+
+
+def train_default(
+    conversations: list[dict[str, Any]],
+    spec: DefaultModelSpec,
+    folder: Path,
+    progress: Progress,
+    progress_bars: bool = True,
+) -> None:
+    """Tokenizer, then student, into `folder`."""
+    from training.student import build_student, sft_train
+    from training.tokenizer import train_tokenizer
+
+    started = time.perf_counter()
+    tokenizer = train_tokenizer(_texts(conversations), vocab_size=spec.vocab_size)
+    progress(f"tokenizer: {len(tokenizer)} tokens in {time.perf_counter() - started:.1f} s")
+    model = build_student(tokenizer, spec.student)
+    size = sum(p.numel() for p in model.parameters())
+    progress(f"student: {size / 1e6:.1f}M parameters, {spec.student.epochs:g} epochs")
+    run = sft_train(model, tokenizer, conversations, folder, spec.student, progress=progress_bars)
+    progress(f"student: {run.steps} steps in {run.seconds:.0f} s, final loss {run.final_loss:.3f}")
+
+
+def _texts(conversations: list[dict[str, Any]]) -> Iterator[str]:
+    """What the model will read and write: messages, tool calls as JSON, the tool names."""
+    for conversation in conversations:
+        yield " ".join(t["function"]["name"] for t in conversation["tools"])
+        for message in conversation["messages"]:
+            yield message.get("content") or ""
+            for call in message.get("tool_calls") or []:
+                yield json.dumps(call["function"], ensure_ascii=False)
+
+
+def _copy_folder(source: Path, target: Path) -> None:
+    with staged_folder(target) as partial:
+        shutil.copytree(source, partial, dirs_exist_ok=True)
+
+
+def _sources(roots: tuple[str, ...]) -> str:
+    """sha256 over the project files under `roots` (code and packaged data)."""
+    digest = hashlib.sha256()
+    for root in roots:
+        path = ROOT / root
+        files = [path] if path.is_file() else sorted(path.rglob("*"))
+        for file in files:
+            if file.is_file() and file.suffix in {".py", ".csv", ".json", ".ini"}:
+                digest.update(str(file.relative_to(ROOT)).encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def _versions(distributions: tuple[str, ...]) -> str:
+    return ",".join(f"{name}={metadata.version(name)}" for name in distributions)
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha256("\n".join(map(str, parts)).encode()).hexdigest()[:16]
