@@ -58,8 +58,9 @@ HELDOUT_METRICS: dict[str, list[str]] = {
         *("sleep_start", "steps", "time_in_bed_hours", "valence"),
     ],
     "sam": [
-        *("arousal", "checkins", "readiness_score", "screen_time_min", "sleep_hours"),
-        *("steps", "valence"),
+        *("alcohol_drinks", "arousal", "caffeine_mg", "checkins", "exercise_minutes"),
+        *("hours_at_home", "hours_at_work", "mindful_minutes", "readiness_score"),
+        *("screen_time_min", "sleep_hours", "steps", "valence"),
     ],
 }
 

@@ -13,3 +13,4 @@ command -v "$python" >/dev/null || python=python3
 .venv/bin/python -m pip install --quiet torch==2.13.0
 .venv/bin/python -m pip install --quiet -e ".[dev]" -c constraints.txt
 echo "EQM is installed in .venv: try .venv/bin/eqm --help"
+bash scripts/setup-vllm.sh

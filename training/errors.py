@@ -7,3 +7,7 @@ class TrainingError(Exception):
 
 class RegistryError(TrainingError):
     """A registry operation that cannot be done (unknown model, bad name, missing folder)."""
+
+
+class ServingError(TrainingError):
+    """The model server cannot start or answer (no vLLM environment, no model, vLLM exited)."""

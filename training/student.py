@@ -29,7 +29,7 @@ class StudentConfig(BaseModel):
     heads: int = Field(4, description="Attention heads.")
     kv_heads: int = Field(2, description="Key/value heads (grouped-query attention).")
     intermediate_size: int = Field(768, description="Width of the MLP.")
-    max_length: int = Field(2048, description="Longest training example, in tokens.")
+    max_length: int = Field(4096, description="Longest training conversation, in tokens.")
     epochs: float = Field(1.0, description="Passes over the training pairs.")
     learning_rate: float = Field(
         1e-3,
