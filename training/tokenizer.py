@@ -6,10 +6,10 @@ tools and emits tool calls the way vLLM's `hermes` parser reads them:
     {"name": "stats_lookup", "arguments": {"metric": "steps"}}
     </tool_call><|im_end|>
 
-The tools are rendered as one signature line each (`anomalies(metric: metric, last_days?:
-integer)`), with the person's metric names listed once, rather than as JSON schemas: the
-same information in ~300 tokens instead of ~2,500, which decides how fast a small model
-trains and answers on a CPU. Tool results go back as `<tool_response>` blocks in a user
+The tools are rendered as one signature line each (`anomalies(metric, last_days?)`, closed
+choices spelled out), with the person's metric names listed once, rather than as JSON
+schemas: ~250 tokens instead of ~2,500, which decides how fast a small model trains and
+answers on a CPU (it learns what each argument takes from the corpus). Tool results go back as `<tool_response>` blocks in a user
 turn, as in Qwen2.5's template, so a real Qwen2.5 base model and the small model trained
 here read the same conversations.
 Load a saved tokenizer with `load_tokenizer` (PreTrainedTokenizerFast): AutoTokenizer on a
@@ -48,19 +48,17 @@ CHAT_TEMPLATE = """\
 {%- endfor %}
 {{- '<|im_start|>system\\n' }}
 {%- if messages[0].role == 'system' %}{{- messages[0].content + '\\n\\n' }}{%- endif %}
-{{- '# Tools\\n\\nCall functions within <tool_call></tool_call> tags as {"name": <function-name>, \
-"arguments": <args-json-object>}. Arguments marked ? are optional.\\n<tools>' }}
-{%- if ns.metrics %}{{- '\\nmetric = ' + ns.metrics | join(' | ') }}{%- endif %}
+{{- '# Tools\\n\\nCall a function as <tool_call>{"name": ..., "arguments": {...}}</tool_call>; \
+? marks an optional argument.\\n<tools>' }}
+{%- if ns.metrics %}{{- '\\nmetrics: ' + ns.metrics | join(', ') }}{%- endif %}
 {%- for tool in tools %}
 {%- set f = tool.function if tool.function is defined else tool %}
 {%- set required = f.parameters.required or [] %}
 {{- '\\n' + f.name + '(' }}
 {%- for name, p in (f.parameters.properties or {}).items() %}
 {%- if not loop.first %}{{- ', ' }}{%- endif %}
-{{- name }}{%- if name not in required %}{{- '?' }}{%- endif %}{{- ': ' }}
-{%- if p.enum is defined and p.enum == ns.metrics %}{{- 'metric' }}
-{%- elif p.enum is defined %}{{- p.enum | join(' | ') }}
-{%- else %}{{- p.type or 'any' }}{%- endif %}
+{{- name }}{%- if name not in required %}{{- '?' }}{%- endif %}
+{%- if p.enum is defined and p.enum != ns.metrics %}{{- ': ' + p.enum | join('|') }}{%- endif %}
 {%- endfor %}
 {{- ')' }}
 {%- endfor %}

@@ -36,5 +36,54 @@ def build_default(
     typer.echo(f"registered {report.name}{production}: {report.model_dump_json()}")
 
 
+@app.command()
+def serve(
+    name: Annotated[
+        str | None, typer.Argument(help="A registered model (default: production).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    adapter: Annotated[
+        list[str] | None,
+        typer.Option(help="Also serve this registered LoRA model of the same base (repeatable)."),
+    ] = None,
+) -> None:
+    """Serve a registered model with vLLM's OpenAI-compatible server until Ctrl-C.
+
+    Tool calls come back as OpenAI `tool_calls` (hermes parser); LoRA models are served on
+    their base with --enable-lora. Logs go to EQM_DATA_DIR/logs. Point the agent at the
+    printed URL with EQM_MODEL_URL.
+
+    Example: eqm model serve --port 8000
+    """
+    import time
+
+    from training.registry import ModelRegistry
+    from training.serving import ModelServer, ServerConfig
+
+    registry = ModelRegistry()
+    name = name or registry.pointer().production
+    if name is None:
+        raise typer.BadParameter("no production model yet: run `eqm model build-default`")
+    registry.card(name)  # a clear error for an unknown name
+    adapters = {a: registry.path(registry.card(a).name) for a in adapter or []}
+    config = ServerConfig(
+        model=registry.path(name), name=name, host=host, port=port, adapters=adapters
+    )
+    typer.echo(f"starting vLLM for {name} on {host}:{port} ...")
+    with ModelServer(config) as server:
+        typer.echo(
+            f"serving {', '.join(server.served_models)} at {server.url} "
+            f"(ready in {server.startup_seconds:.0f} s; log {server.log_path}); Ctrl-C stops"
+        )
+        try:
+            while server.running():
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            typer.echo("stopping")
+            return
+    raise typer.Exit(1)  # the server ended by itself; its log says why
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="model")

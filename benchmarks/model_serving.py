@@ -1,0 +1,90 @@
+"""The served default model: vLLM start-up, memory, generation speed, tool-call latency, and
+held-out tool-call accuracy through the OpenAI API.
+
+    .venv/bin/python benchmarks/model_serving.py [--model NAME] [--concurrency 8]
+
+Starts `eqm model serve`'s server on a registered model (default: production), then:
+  - start-up seconds until GET /v1/models answers, and the server's resident memory;
+  - tokens/s for one sequence and for N concurrent ones (256 tokens each, EOS ignored);
+  - the held-out question set (evals/suites/tool-calls-heldout-v1.jsonl) with tool_choice
+    "auto": tool-name accuracy, exact match, valid JSON, and question-in/tool-call-out
+    latency p50/p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import openai
+
+from evals.tool_calls import HELDOUT_METRICS, format_table, load_heldout, run_endpoint
+from training.registry import ModelRegistry
+from training.serving import ModelServer, ServerConfig
+from training.teacher import SYSTEM_PROMPT
+
+PROMPT = [{"role": "user", "content": "Tell me about my week."}]
+
+
+def tokens_per_second(client: openai.OpenAI, model: str, concurrency: int) -> float:
+    def one(_: int) -> int:
+        reply = client.chat.completions.create(
+            model=model,
+            messages=PROMPT,
+            max_tokens=256,
+            temperature=0.8,
+            extra_body={"ignore_eos": True},
+        )
+        return reply.usage.completion_tokens
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        tokens = sum(pool.map(one, range(concurrency)))
+    return tokens / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="registered model (default: production)")
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+
+    registry = ModelRegistry()
+    name = args.model or registry.pointer().production
+    if name is None:
+        raise SystemExit("no production model: run `eqm model build-default` first")
+    started = time.perf_counter()
+    with ModelServer(ServerConfig(model=registry.path(name), name=name)) as server:
+        startup = time.perf_counter() - started
+        rss = server.resident_bytes() / 2**20
+        client = openai.OpenAI(base_url=server.url, api_key="none")
+        tokens_per_second(client, name, 1)  # warm-up
+        single = tokens_per_second(client, name, 1)
+        batch = tokens_per_second(client, name, args.concurrency)
+        report = run_endpoint(
+            client,
+            name,
+            load_heldout(),
+            metrics_by_person=HELDOUT_METRICS,
+            system_prompt=SYSTEM_PROMPT,
+        )
+    print(f"model {name}")
+    print("| figure | value |\n| --- | ---: |")
+    print(f"| vLLM start-up until /v1/models answers | {startup:.1f} s |")
+    print(f"| resident memory (server process tree) | {rss:,.0f} MiB |")
+    print(f"| tokens/s, one sequence | {single:,.0f} |")
+    print(f"| tokens/s, {args.concurrency} concurrent | {batch:,.0f} |")
+    print(
+        f"| tool-call latency p50 / p95 | {report.latency_p50_s:.3f} / "
+        f"{report.latency_p95_s:.3f} s |"
+    )
+    print(f"| held-out tool-name accuracy | {report.tool_name_accuracy:.1%} |")
+    print(f"| held-out exact match | {report.exact_match:.1%} |")
+    print(f"| held-out valid JSON | {report.valid_json_rate:.1%} |")
+    print()
+    print(format_table(report))
+
+
+if __name__ == "__main__":
+    main()
