@@ -9,9 +9,9 @@ tools and emits tool calls the way vLLM's `hermes` parser reads them:
 The tools are rendered as one signature line each (`anomalies(metric, last_days?)`, closed
 choices spelled out), with the person's metric names listed once, rather than as JSON
 schemas: ~250 tokens instead of ~2,500, which decides how fast a small model trains and
-answers on a CPU (it learns what each argument takes from the corpus). Tool results go back as `<tool_response>` blocks in a user
-turn, as in Qwen2.5's template, so a real Qwen2.5 base model and the small model trained
-here read the same conversations.
+answers on a CPU (it learns what each argument takes from the corpus). Tool results go
+back as `<tool_response>` blocks in a user turn, as in Qwen2.5's template, so a real
+Qwen2.5 base model and the small model trained here read the same conversations.
 Load a saved tokenizer with `load_tokenizer` (PreTrainedTokenizerFast): AutoTokenizer on a
 folder whose config.json says qwen2 would silently swap in Qwen's own tokenizer class.
 """
