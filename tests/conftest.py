@@ -79,3 +79,36 @@ def daily() -> pd.DataFrame:
     from brain.demo import simulate
 
     return simulate(days=730).measured
+
+
+@pytest.fixture(scope="session")
+def default_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """EQM's default model, registered in a scratch registry. Built from scratch when the
+    cache (EQM_CACHE_DIR) has none for this code, else reused in seconds."""
+    from brain.config import Settings
+    from training.default_model import build_default
+    from training.registry import ModelRegistry
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("registry"))
+    report = build_default(settings=settings, progress=lambda _: None, progress_bars=False)
+    return ModelRegistry(settings.data_dir / "models").path(report.name)
+
+
+@pytest.fixture(scope="session")
+def served_default_model(default_model: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The default model behind vLLM's OpenAI server (`.url`, `.config.name`). Skipped
+    without `.venv-vllm`, unless EQM_REQUIRE_VLLM=1 (as in CI): then a failure."""
+    from training.serving import ModelServer, ServerConfig, default_vllm_python
+
+    if not default_vllm_python().exists():
+        message = f"no vLLM environment at {default_vllm_python()}: run scripts/setup-vllm.sh"
+        if os.environ.get("EQM_REQUIRE_VLLM", "") not in ("", "0"):
+            pytest.fail(message)
+        pytest.skip(message)
+    config = ServerConfig(
+        model=default_model,
+        name=default_model.name,
+        data_dir=tmp_path_factory.mktemp("vllm"),
+    )
+    with ModelServer(config) as server:
+        yield server

@@ -168,3 +168,14 @@ def test_search_memories_argument_errors(with_memories: ToolContext):
     ):
         outcome = call_tool(with_memories, ALEX, "search_memories", arguments)
         assert isinstance(outcome, ToolError) and message in outcome.message, outcome
+
+
+def test_the_models_view_keeps_the_summary_and_short_fields_not_long_tables(context):
+    result = call_tool(context, Subject.self_("alex"), "correlate", {"x": "steps", "y": "valence"})
+    assert isinstance(result, ToolResult) and "lags" in result.result
+    view = json.loads(result.for_model())
+    assert view["tool"] == "correlate" and view["summary"] == result.summary
+    assert "lags" not in view["result"] and "method" not in view["result"]
+    assert view["result"]["n"] == result.result["n"]
+    assert view["result"]["caveats"] == result.result["caveats"]
+    assert len(result.for_model()) < len(result.model_dump_json())

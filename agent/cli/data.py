@@ -122,7 +122,8 @@ DEMO_COLUMNS = [
 def demo(
     days: Annotated[int, typer.Option(min=14, max=3650, help="Days of demo data.")] = 730,
 ) -> None:
-    """Make the demo person's data and import it: every export format, into the local store.
+    """Make the demo person's data and import it: every export format, into the local store;
+    build EQM's default model if there is no production model yet.
 
     Running it again adds nothing: the files are the same and imports are idempotent.
 
@@ -152,6 +153,14 @@ def demo(
     )
     typer.echo(recent.to_string(float_format=lambda v: f"{round(v, 2):g}", na_rep="-"))
     typer.echo(f"\nSee it all with: eqm timeline --user {DEMO_PERSON}")
+
+    from training.default_model import build_default
+    from training.registry import ModelRegistry
+
+    if ModelRegistry().pointer().production is None:
+        typer.echo("\nbuilding EQM's default model (first run only; cached afterwards)")
+        report = build_default(progress=typer.echo)
+        typer.echo(f"default model {report.name} is production: serve it with eqm model serve")
 
 
 def register(app: typer.Typer) -> None:
