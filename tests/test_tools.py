@@ -179,3 +179,4 @@ def test_the_models_view_keeps_the_summary_and_short_fields_not_long_tables(cont
     assert view["result"]["n"] == result.result["n"]
     assert view["result"]["caveats"] == result.result["caveats"]
     assert len(result.for_model()) < len(result.model_dump_json())
+    assert view["result"]["r"] == float(f"{result.result['r']:.4g}")

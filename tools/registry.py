@@ -46,13 +46,25 @@ class ToolResult(BaseModel):
         forecast points, weekday matrices) that would multiply a prompt's length on a CPU.
         The grounding guard checks answers against the full result, which holds all of it."""
         short = {
-            key: value
+            key: _rounded(value)
             for key, value in self.result.items()
             if key in MODEL_VIEW_ALWAYS
             or (key != "method" and len(json.dumps(value, default=str)) <= MODEL_VIEW_LIMIT)
         }
         view = {"tool": self.tool, "summary": self.summary, "result": short}
         return json.dumps(view, ensure_ascii=False, default=str)
+
+
+def _rounded(value: Any) -> Any:
+    """Floats to 4 significant digits: fewer tokens, and the same text for the same data
+    (estimators that differ run to run in the 14th digit would otherwise change it)."""
+    if isinstance(value, float):
+        return float(f"{value:.4g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
 
 
 MODEL_VIEW_ALWAYS = frozenset({"caveats", "memories", "metrics"})
