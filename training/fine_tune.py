@@ -102,13 +102,15 @@ def fine_tune(
             progress=progress_bars,
             lora=LoraSettings() if lora else None,
         )
+    from training.teacher.corpus import corpus_hash
+
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     registry.register(
         ModelCard(
             name=name,
             base=str(base),
             kind="lora" if lora else "full",
-            data_hash=_corpus_hash(conversations),
+            data_hash=corpus_hash(conversations),
             config={"training": training.model_dump(), "run": run.model_dump()},
             metrics={},
             lineage={"teacher": "training.teacher (deterministic planner)"},
@@ -124,9 +126,3 @@ def fine_tune(
         seconds=round(time.perf_counter() - started, 1),
         tokens_per_second=round(run.tokens * training.epochs / max(run.seconds, 1e-9), 1),
     )
-
-
-def _corpus_hash(conversations: list[dict]) -> str:
-    from training.teacher.corpus import corpus_hash
-
-    return corpus_hash(conversations)
