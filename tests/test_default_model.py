@@ -102,3 +102,15 @@ def test_a_base_folder_that_is_not_a_model_is_refused(settings: Settings, tmp_pa
 def _corpus(settings: Settings) -> Path:
     (folder,) = settings.cache_dir.glob("corpus-*")
     return folder / "corpus.jsonl"
+
+
+def test_a_base_trained_here_keeps_its_own_tokenizer(built, settings: Settings):
+    """Not Qwen's class, which AutoTokenizer picks for a qwen2 config.json: other token ids."""
+    from training.fine_tune import load_base
+    from training.tokenizer import load_tokenizer
+
+    folder = ModelRegistry(settings.data_dir / "models").path(built.name)
+    _, tokenizer = load_base(folder)
+    text = "I walked 12345 steps on 2026-05-17"
+    own = load_tokenizer(folder)
+    assert type(tokenizer) is type(own) and tokenizer.encode(text) == own.encode(text)

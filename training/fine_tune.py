@@ -44,7 +44,7 @@ def load_base(base: Path):
     settings_file = base / "tokenizer_config.json"
     config = json.loads(settings_file.read_text()) if settings_file.is_file() else {}
     # a tokenizer trained here must not be swapped for Qwen's own class (see training.tokenizer)
-    if config.get("tokenizer_class") == "PreTrainedTokenizerFast":
+    if config.get("tokenizer_class") in {"PreTrainedTokenizerFast", "TokenizersBackend"}:
         tokenizer = load_tokenizer(base)
     else:
         tokenizer = AutoTokenizer.from_pretrained(base)
