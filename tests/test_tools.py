@@ -170,13 +170,20 @@ def test_search_memories_argument_errors(with_memories: ToolContext):
         assert isinstance(outcome, ToolError) and message in outcome.message, outcome
 
 
-def test_the_models_view_keeps_the_summary_and_short_fields_not_long_tables(context):
+def test_the_models_view_keeps_the_summary_days_and_caveats_not_the_tables(context):
     result = call_tool(context, Subject.self_("alex"), "correlate", {"x": "steps", "y": "valence"})
     assert isinstance(result, ToolResult) and "lags" in result.result
     view = json.loads(result.for_model())
-    assert view["tool"] == "correlate" and view["summary"] == result.summary
-    assert "lags" not in view["result"] and "method" not in view["result"]
-    assert view["result"]["n"] == result.result["n"]
-    assert view["result"]["caveats"] == result.result["caveats"]
-    assert len(result.for_model()) < len(result.model_dump_json())
-    assert view["result"]["r"] == float(f"{result.result['r']:.4g}")
+    assert view == {
+        "tool": "correlate",
+        "summary": result.summary,
+        "n": result.result["n"],
+        "caveats": result.result["caveats"],
+    }
+
+
+def test_the_models_view_lists_metrics_with_their_days(context):
+    result = call_tool(context, Subject.self_("alex"), "list_metrics", {})
+    assert isinstance(result, ToolResult)
+    view = json.loads(result.for_model())
+    assert view["metrics"] == {m["metric"]: m["days"] for m in result.result["metrics"]}

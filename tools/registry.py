@@ -41,34 +41,19 @@ class ToolResult(BaseModel):
     result: dict[str, Any]
 
     def for_model(self) -> str:
-        """The JSON a model reads as this call's result: the summary and the result's short
-        fields (numbers, caveats, found memories), without the long tables (per-lag rows,
-        forecast points, weekday matrices) that would multiply a prompt's length on a CPU.
-        The grounding guard checks answers against the full result, which holds all of it."""
-        short = {
-            key: _rounded(value)
-            for key, value in self.result.items()
-            if key in MODEL_VIEW_ALWAYS
-            or (key != "method" and len(json.dumps(value, default=str)) <= MODEL_VIEW_LIMIT)
-        }
-        view = {"tool": self.tool, "summary": self.summary, "result": short}
+        """The JSON a model reads as this call's result: the summary (which carries the
+        result's headline numbers), how many days it rests on, the caveats, and what a
+        search found, without the tables and diagnostics that would multiply a prompt's
+        length on a CPU. The grounding guard checks answers against the full result."""
+        view: dict[str, Any] = {"tool": self.tool, "summary": self.summary}
+        for key in ("n", "caveats"):
+            if key in self.result:
+                view[key] = self.result[key]
+        if memories := self.result.get("memories"):
+            view["memories"] = [{"day": m["day"], "text": m["text"]} for m in memories]
+        if metrics := self.result.get("metrics"):
+            view["metrics"] = {m["metric"]: m["days"] for m in metrics}
         return json.dumps(view, ensure_ascii=False, default=str)
-
-
-def _rounded(value: Any) -> Any:
-    """Floats to 4 significant digits: fewer tokens, and the same text for the same data
-    (estimators that differ run to run in the 14th digit would otherwise change it)."""
-    if isinstance(value, float):
-        return float(f"{value:.4g}")
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value
-
-
-MODEL_VIEW_ALWAYS = frozenset({"caveats", "memories", "metrics"})
-MODEL_VIEW_LIMIT = 160  # characters of JSON
 
 
 @dataclass(frozen=True)

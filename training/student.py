@@ -115,6 +115,30 @@ class LoraSettings(BaseModel):
         )
 
 
+def _completion_loss_trainer() -> type:
+    """TRL's SFTTrainer, with the loss computed from the language-model head applied only
+    where a label is trained (the assistant's tokens, ~15% of a conversation). The head is
+    most of a small model's arithmetic, and off a GPU TRL's fused head scores every position
+    (and its entropy): this halves a CPU step. Same loss: summed cross-entropy over the
+    completion tokens, divided by their count."""
+    import torch
+    from trl import SFTTrainer
+
+    class CompletionLossTrainer(SFTTrainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            labels = inputs["labels"][:, 1:]
+            keep = labels != -100
+            names = ("input_ids", "attention_mask", "position_ids")
+            hidden = model.get_decoder()(**{k: inputs[k] for k in names if k in inputs})
+            logits = model.get_output_embeddings()(hidden.last_hidden_state[:, :-1][keep])
+            total = torch.nn.functional.cross_entropy(logits.float(), labels[keep], reduction="sum")
+            count = keep.sum() if num_items_in_batch is None else num_items_in_batch
+            loss = total / torch.as_tensor(count, device=total.device).clamp(min=1)
+            return (loss, None) if return_outputs else loss
+
+    return CompletionLossTrainer
+
+
 class TrainingRun(BaseModel):
     steps: int
     seconds: float
@@ -138,7 +162,7 @@ def sft_train(
     (with `lora`, only the adapter). On a GPU it trains in bf16, on a CPU in fp32."""
     import torch
     from datasets import Dataset
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTConfig
 
     gpu = torch.cuda.is_available()
 
@@ -169,7 +193,7 @@ def sft_train(
         save_strategy="no",
         disable_tqdm=not progress,
     )
-    trainer = SFTTrainer(
+    trainer = _completion_loss_trainer()(
         model=model,
         args=arguments,
         train_dataset=Dataset.from_list(examples),

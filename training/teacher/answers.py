@@ -1,9 +1,10 @@
 """The teacher's final answers: written only from tool results, or a fixed text per kind.
 
 A tool answer quotes each result's `summary` (which the analyses guarantee holds only its
-own numbers), adds how many days it rests on when the summary does not say, and repeats
-the caveats a reader must not miss (causation, too little data). Nothing else carries a
-number, so every number the student learns to write is one a tool returned.
+own numbers), adds how many days it rests on when the summary does not say, repeats
+the caveats a reader must not miss (causation, too little data), and cites the call it came
+from as `[n]` (the n-th call of the turn), the form the grounding guard checks. Nothing else
+carries a number, so every number the student learns to write is one a tool returned.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def answer(plan: Plan, results: list[ToolResult | ToolError]) -> str:
         return CLARIFY[plan.topic]
     if plan.kind == "cannot_answer":
         return cannot_answer(plan.missing, plan.available)
-    parts = [_one(result) for result in results]
+    parts = [f"{_one(result)} [{index}]" for index, result in enumerate(results, start=1)]
     if plan.missing:
         parts.append(f"Your data has no {_words(plan.missing)}, so I left that part out.")
     return "\n\n".join(parts)
