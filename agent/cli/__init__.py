@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from agent.cli import brain, data, model, models, tools, train
+from agent.cli import brain, data, model, models, tools, train, users
 
 app = typer.Typer(
     name="eqm",
@@ -26,15 +26,17 @@ tools.register(app)
 models.register(app)
 model.register(app)
 train.register(app)
+users.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; exits with 0, 1 for a library error, 2 for a usage error."""
+    from agent.errors import AgentError
     from brain.errors import BrainError
     from training.errors import TrainingError
 
     try:
         app(args=argv, prog_name="eqm")
-    except (BrainError, TrainingError) as e:
+    except (AgentError, BrainError, TrainingError) as e:
         typer.echo(f"error: {e}", err=True)
         sys.exit(1)

@@ -1,0 +1,58 @@
+"""One exception family for agent/, mapped to HTTP statuses and CLI exits in one place each.
+
+Every error carries the HTTP status the server answers with and a short machine code for
+clients. Messages say precisely what is wrong and never contain a key or other secret.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class AgentError(Exception):
+    """Base class for every error agent/ raises on purpose."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "agent_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Unauthorized(AgentError):
+    """No API key, or one that is unknown or revoked."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(AgentError):
+    """Signed in, but not allowed: a parent not linked to that child, a person acting as parent."""
+
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(AgentError):
+    """The thing named does not exist (or is not the asker's to see)."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(AgentError):
+    """The change clashes with what exists, e.g. a name already taken."""
+
+    status = 409
+    code = "conflict"
+
+
+class InvalidRequest(AgentError):
+    """The request itself is malformed: a bad name, rating, or a missing choice of child."""
+
+    status = 400
+    code = "invalid_request"
+
+
+__all__ = ["AgentError", "Conflict", "Forbidden", "InvalidRequest", "NotFound", "Unauthorized"]
