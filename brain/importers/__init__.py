@@ -13,6 +13,7 @@ from brain.errors import ImportFailed, UnknownFormat
 from brain.importers.apple_health import AppleHealthImporter
 from brain.importers.base import FileSample, ImportContext, Importer, Parsed, Record, Rejection
 from brain.importers.daylio import DaylioImporter
+from brain.importers.events import EventsImporter
 from brain.importers.generic_csv import LongCsvImporter, WideCsvImporter
 from brain.importers.google_maps import GoogleMapsImporter
 from brain.importers.how_we_feel import HowWeFeelImporter
@@ -22,6 +23,7 @@ IMPORTERS: tuple[Importer, ...] = (
     AppleHealthImporter(),
     HowWeFeelImporter(),
     DaylioImporter(),
+    EventsImporter(),
     SpotifyImporter(),
     GoogleMapsImporter(),
     LongCsvImporter(),

@@ -11,8 +11,9 @@ import hashlib
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 from pathlib import Path
@@ -20,7 +21,14 @@ from pathlib import Path
 from sqlalchemy import Connection, delete, insert, update
 
 from brain.errors import ImportFailed
-from brain.importers.base import ImportContext, Importer, Record, Rejection, UnknownLabel
+from brain.importers.base import (
+    ImportContext,
+    Importer,
+    Parsed,
+    Record,
+    Rejection,
+    UnknownLabel,
+)
 from brain.metrics import out_of_range
 from brain.store.database import driver_syntax
 from brain.store.models import MAX_LISTED_REJECTIONS, DateRange, ImportSummary, Person, Rejected
@@ -208,16 +216,50 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class Upload:
+    """Records that arrive in memory rather than in a file (a client app's events): the name
+    and the canonical bytes that the imports table keeps (as a file's name and sha256), and
+    the records themselves."""
+
+    filename: str
+    content: bytes
+    records: Iterable[Parsed]
+
+
 def run_import(
     connection: Connection, person: Person, importer: Importer, path: Path, ctx: ImportContext
 ) -> ImportSummary:
     """Import one file for one person on `connection` (the caller commits or rolls back)."""
     with _existing_objects_frozen():
-        return _import(connection, person, importer, path, ctx)
+        return _import(
+            connection,
+            person,
+            importer,
+            path.name,
+            file_sha256(path),
+            importer.parse(path, ctx),
+            ctx,
+        )
+
+
+def run_upload(
+    connection: Connection, person: Person, importer: Importer, upload: Upload, ctx: ImportContext
+) -> ImportSummary:
+    """Import records sent in memory, exactly as a file's: same validation, de-duplication
+    and summary, on `connection` (the caller commits or rolls back)."""
+    sha256 = hashlib.sha256(upload.content).hexdigest()
+    return _import(connection, person, importer, upload.filename, sha256, upload.records, ctx)
 
 
 def _import(
-    connection: Connection, person: Person, importer: Importer, path: Path, ctx: ImportContext
+    connection: Connection,
+    person: Person,
+    importer: Importer,
+    filename: str,
+    sha256: str,
+    parsed: Iterable[Parsed],
+    ctx: ImportContext,
 ) -> ImportSummary:
     started = time.perf_counter()
     import_id = uuid.uuid4().hex
@@ -226,8 +268,8 @@ def _import(
             id=import_id,
             person_id=person.id,
             format=importer.name,
-            filename=path.name,
-            sha256=file_sha256(path),
+            filename=filename,
+            sha256=sha256,
             created_at=datetime.now(UTC),
             summary={},
         )
@@ -235,7 +277,7 @@ def _import(
     tally = _Tally()
     writer = _Writer(connection)
     days = _write(
-        importer.parse(path, ctx),
+        iter(parsed),
         tally,
         writer,
         person.id,
@@ -244,7 +286,7 @@ def _import(
         ctx.today + timedelta(days=1),
     )
     if tally.read == 0:
-        raise ImportFailed(f"{path.name} holds no records that EQM reads ({importer.description})")
+        raise ImportFailed(f"{filename} holds no records that EQM reads ({importer.description})")
     per_metric = {metric: n for metric, n in sorted(writer.kept.items()) if n}
     kept = sum(per_metric.values())
     duplicates = tally.read - tally.rejected - kept
@@ -252,14 +294,14 @@ def _import(
         reasons = ", ".join(f"{n} {code}" for code, n in tally.by_reason.most_common())
         first = tally.rejections[0]
         raise ImportFailed(
-            f"{path.name}: none of its {tally.read} records is usable ({reasons}); "
+            f"{filename}: none of its {tally.read} records is usable ({reasons}); "
             f"first: {first.where}: {first.reason}"
         )
     days_rebuilt = rebuild_days(connection, person.id, days, set(per_metric)) if kept else 0
     summary = ImportSummary(
         import_id=import_id if kept else None,
         person=person.name,
-        file=path.name,
+        file=filename,
         format=importer.name,
         records_read=tally.read,
         kept=kept,

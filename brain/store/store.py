@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -14,9 +16,18 @@ from brain.config import Settings
 from brain.errors import BrainError, InvalidQuery, UnknownPerson
 from brain.importers import choose
 from brain.importers.base import ImportContext, MoodPoint
+from brain.importers.events import (
+    MAX_TEXT_CHARS,
+    Event,
+    EventBatch,
+    EventsImporter,
+    JournalEntry,
+    event_records,
+)
 from brain.metrics import MOOD_LABEL
 from brain.store.database import connect, migrate
-from brain.store.ingest import run_import
+from brain.store.export import delete_person_rows, person_rows, person_tables
+from brain.store.ingest import Upload, run_import, run_upload
 from brain.store.models import ImportSummary, Person
 from brain.store.schema import daily_values, people, raw_records, sleep_episodes
 
@@ -106,6 +117,107 @@ class Store:
                 mood_scale=dict(mood_scale or {}),
             )
             return run_import(connection, owner, importer, path, ctx)
+
+    def import_events(
+        self,
+        person: str,
+        events: EventBatch | str | bytes | Mapping[str, Any] | Iterable[Event | Mapping[str, Any]],
+        *,
+        timezone: str | None = None,
+        today: date | None = None,
+    ) -> ImportSummary:
+        """Import a client app's batch of check-ins, measurements and journal entries for
+        `person` (created if new), through the same pipeline as a file: all or nothing, the
+        same batch twice adds nothing, unusable events come back as rejections at events[i].
+
+        `events` is an EventBatch, its JSON text, its JSON object ({"events": [...]}) or the
+        list of events; a malformed one raises pydantic's ValidationError before anything is
+        written.
+        """
+        if isinstance(events, str | bytes):
+            events = EventBatch.model_validate_json(events)
+        elif not isinstance(events, EventBatch):
+            body = events if isinstance(events, Mapping) else {"events": list(events)}
+            events = EventBatch.model_validate(body)
+        return self._import_batch(person, events, "events.json", timezone, today)
+
+    def add_journal_entry(
+        self,
+        person: str,
+        text: str,
+        *,
+        at: datetime | None = None,
+        timezone: str | None = None,
+    ) -> ImportSummary:
+        """Add one journal entry (now, unless `at` says when; naive times are in the person's
+        time zone). The same words at the same second twice add nothing."""
+        words = text.strip()
+        if not words:
+            raise InvalidQuery("a journal entry needs some text; this one is empty")
+        if len(words) > MAX_TEXT_CHARS:
+            raise InvalidQuery(
+                f"a journal entry holds at most {MAX_TEXT_CHARS:,} characters; "
+                f"this one has {len(words):,}"
+            )
+        when = at if at is not None else datetime.now(UTC).replace(microsecond=0)
+        batch = EventBatch(events=[JournalEntry(at=when, text=words)])
+        return self._import_batch(person, batch, "journal.json", timezone, None)
+
+    def _import_batch(
+        self,
+        person: str,
+        batch: EventBatch,
+        filename: str,
+        timezone: str | None,
+        today: date | None,
+    ) -> ImportSummary:
+        with self.engine.begin() as connection:
+            owner = self._ensure_person(connection, person, timezone)
+            ctx = ImportContext(tz=zone(timezone or owner.timezone), today=today or date.today())
+            upload = Upload(filename, batch.canonical_bytes(), event_records(batch, ctx))
+            return run_upload(connection, owner, EventsImporter(), upload, ctx)
+
+    # a person's whole data --------------------------------------------------------------------
+
+    def delete_person(self, name: str) -> dict[str, int]:
+        """Delete the person and every row about them, in one transaction; returns the rows
+        deleted per table. Nobody else's data is touched."""
+        with self.engine.begin() as connection:
+            owner = self._person(connection, name)
+            return delete_person_rows(connection, owner.id)
+
+    def export_person(self, name: str) -> dict[str, list[dict[str, Any]]]:
+        """Every row the store holds about the person, per table, as JSON-ready dicts (dates
+        ISO, bytes hex), read from one consistent state of the database."""
+        tables: dict[str, list[dict[str, Any]]] = {table.name: [] for table in person_tables()}
+        with self._snapshot() as connection:
+            owner = self._person(connection, name)
+            for table_name, row in person_rows(connection, owner.id):
+                tables[table_name].append(row)
+        return tables
+
+    def iter_export(self, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The same rows as `export_person`, streamed as (table name, row), table by table,
+        for exports too big to hold. Raises UnknownPerson now, not at the first row."""
+        self.person(name)
+        return self._iter_export(name)
+
+    def _iter_export(self, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        with self._snapshot() as connection:
+            owner = self._person(connection, name)
+            yield from person_rows(connection, owner.id)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """A connection whose reads all see one state of the database, even while an import
+        commits (PostgreSQL reads committed data per statement by default, and pysqlite
+        starts no transaction for reads)."""
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            elif not connection.connection.driver_connection.in_transaction:
+                connection.exec_driver_sql("BEGIN")
+            yield connection
 
     # reading --------------------------------------------------------------------------------
 
