@@ -4,13 +4,11 @@ drafts that must not (invented numbers, wrong or missing citations, answers with
 from __future__ import annotations
 
 import calendar
-import hashlib
 import re
 import statistics
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-import numpy as np
 import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
@@ -49,33 +47,21 @@ CALLS = {
 }
 
 
-class HashEmbedder:
-    """A deterministic bag-of-words embedder: memory search without loading a model."""
-
-    dimension = 64
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        rows = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in text.lower().split():
-                rows[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1
-        norms = np.linalg.norm(rows, axis=1, keepdims=True)
-        return rows / np.where(norms == 0, 1, norms)
-
-
 @pytest.fixture(scope="module")
 def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolContext]:
     """120 demo days of "alex", imported from the demo exports, with memory search."""
     from brain.demo import generate
     from brain.demo.scm import TZ
-    from tools.memories import EmbeddedMemoryStore
+    from tools.memories import EmbeddedMemoryStore, SentenceTransformerEmbedder
 
     folder = tmp_path_factory.mktemp("grounding")
     with Store.open(f"sqlite:///{folder / 'eqm.sqlite3'}") as store:
         for path in generate(folder / "exports", days=120, seed=7):
             store.import_file("alex", path, timezone=TZ.key)
         yield ToolContext(
-            Analytics(store), EmbeddedMemoryStore(folder / "memories.sqlite3"), HashEmbedder()
+            Analytics(store),
+            EmbeddedMemoryStore(folder / "memories.sqlite3"),
+            SentenceTransformerEmbedder(),
         )
 
 

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from agent.cli import brain, data, model, models, tools, train, users
+from agent.cli import brain, data, model, models, serve, tools, train, users
 
 app = typer.Typer(
     name="eqm",
@@ -27,6 +27,7 @@ models.register(app)
 model.register(app)
 train.register(app)
 users.register(app)
+serve.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

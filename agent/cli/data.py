@@ -21,7 +21,7 @@ def import_(
             "--format",
             "-f",
             help="Skip detection: apple_health, "
-            "how_we_feel, daylio, spotify, google_maps, csv_wide, csv_long.",
+            "how_we_feel, daylio, spotify, google_maps, csv_wide, csv_long, events.",
         ),
     ] = None,
     tz: Annotated[
@@ -121,11 +121,18 @@ DEMO_COLUMNS = [
 
 def demo(
     days: Annotated[int, typer.Option(min=14, max=3650, help="Days of demo data.")] = 730,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="API server port.")] = 8080,
+    model_port: Annotated[int, typer.Option(min=1, max=65535, help="Model server port.")] = 8000,
+    wait: Annotated[
+        bool, typer.Option(help="Keep serving after the example questions, until Ctrl-C.")
+    ] = True,
 ) -> None:
-    """Make the demo person's data and import it: every export format, into the local store;
-    build EQM's default model if there is no production model yet.
+    """The main job: make the demo person's data and import it (every export format, into the
+    local store), build EQM's default model if there is none, start the model server and the
+    API server, create the demo person and a linked parent, print the URL and their keys, and
+    ask the example questions through the API. Ctrl-C stops everything.
 
-    Running it again adds nothing: the files are the same and imports are idempotent.
+    Running it again adds no data: the files are the same and imports are idempotent.
 
     Example: eqm demo
     """
@@ -160,7 +167,11 @@ def demo(
     if ModelRegistry().pointer().production is None:
         typer.echo("\nbuilding EQM's default model (first run only; cached afterwards)")
         report = build_default(progress=typer.echo)
-        typer.echo(f"default model {report.name} is production: serve it with eqm model serve")
+        typer.echo(f"default model {report.name} is production")
+
+    from agent.cli.serve import run_demo
+
+    run_demo(DEMO_PERSON, port=port, model_port=model_port, wait=wait)
 
 
 def register(app: typer.Typer) -> None:

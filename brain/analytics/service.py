@@ -86,6 +86,12 @@ class Analytics:
             for entry in self._entries.values():
                 entry.results.clear()
 
+    def forget(self, person: str) -> None:
+        """Drop the person's loaded data and results (after their data was deleted: a new
+        person of the same name starts again at version 0)."""
+        with self._lock:
+            self._entries.pop(person, None)
+
     def _entry(self, person: str) -> _PersonEntry:
         version = self.store.person(person).data_version  # raises UnknownPerson
         with self._lock:

@@ -1,0 +1,27 @@
+"""The API server's settings: brain's (where data lives) plus where the model is and limits."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from brain.config import Settings
+
+
+class AgentSettings(Settings):
+    """Every field can be set with an `EQM_`-prefixed environment variable."""
+
+    model_url: str = Field(
+        default="http://127.0.0.1:8000/v1",
+        description="OpenAI-compatible endpoint of the model server (`eqm model serve`).",
+    )
+    model_name: str | None = Field(
+        default=None,
+        description='The served model that `model: "eqm"` means; default: the first one '
+        "the model server lists.",
+    )
+    model_timeout_s: float = Field(default=60.0, description="Seconds one model call may take.")
+    turn_seconds: float = Field(default=60.0, description="Seconds one chat turn may take.")
+    max_message_chars: int = Field(default=8_000, description="Longest accepted message.")
+    max_messages: int = Field(default=200, description="Most messages in one request.")
+    max_upload_mb: int = Field(default=256, description="Largest accepted import upload.")
+    max_body_kb: int = Field(default=1_024, description="Largest accepted JSON request body.")

@@ -1,0 +1,210 @@
+"""One chat turn for a signed-in asker: pick the conversation, run the agent, keep the record.
+
+HTTP-free, so the server, the terminal client and the benchmarks share it. Conversations are
+LangGraph threads named by asker, person and conversation id, so nobody can continue a
+thread that is not theirs. A request without a conversation id starts a new thread seeded
+with the request's user and assistant messages; system and tool messages from a client are
+dropped (EQM's own prompt and its own tool results are the only ones a model sees).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
+
+from agent.completions import CompletionLog, CompletionRecord
+from agent.config import AgentSettings
+from agent.graph import TurnContext, build_graph
+from agent.openai_schema import ChatMessage
+from tools import Subject, ToolContext
+from tools.prompt import SYSTEM_PROMPT
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    completion_id: str
+    conversation_id: str
+    model: str
+    answer: str
+    eqm: dict[str, Any]
+    usage: dict[str, int]
+    seconds: float
+    model_seconds: float
+
+
+def thread_id(asker: str, person: str, conversation_id: str) -> str:
+    return f"{asker}/{person}/{conversation_id}"
+
+
+def open_checkpointer(settings: AgentSettings) -> Any:
+    """LangGraph's SQLite saver under EQM_DATA_DIR, or its PostgreSQL saver for a
+    postgresql:// EQM_DATABASE_URL."""
+    url = settings.database_url or ""
+    if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        plain = url.replace("postgresql+psycopg://", "postgresql://")
+        pool = ConnectionPool(
+            plain,
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+            open=True,
+        )
+        saver = PostgresSaver(pool)  # type: ignore[arg-type]
+        saver.setup()
+        return saver
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    path = Path(settings.data_dir) / "conversations.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    saver = SqliteSaver(sqlite3.connect(path, check_same_thread=False))
+    saver.setup()
+    return saver
+
+
+class ChatService:
+    """Runs turns through the compiled agent and records each completion."""
+
+    def __init__(
+        self,
+        settings: AgentSettings,
+        tools: ToolContext,
+        completions: CompletionLog,
+        checkpointer: Any,
+    ) -> None:
+        self.settings = settings
+        self.tools = tools
+        self.completions = completions
+        self.checkpointer = checkpointer
+        self.graph = build_graph(checkpointer)
+
+    @cache  # noqa: B019 - one client per served model name for the service's lifetime
+    def chat_model(self, name: str) -> Any:
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(
+            model=name,
+            base_url=self.settings.model_url,
+            api_key="EMPTY",  # vLLM's server wants none; the library wants a value
+            temperature=0,
+            max_tokens=320,
+            timeout=self.settings.model_timeout_s,
+            max_retries=1,
+        )
+
+    def turn(
+        self,
+        subject: Subject,
+        messages: list[ChatMessage],
+        *,
+        model: str,
+        conversation_id: str | None = None,
+    ) -> TurnOutcome:
+        started = time.perf_counter()
+        conversation_id = conversation_id or uuid.uuid4().hex
+        config = {
+            "configurable": {"thread_id": thread_id(subject.asker, subject.person, conversation_id)}
+        }
+        known = self.graph.get_state(config).values.get("messages")
+        incoming = _seed(messages[-1:] if known else messages)
+        context = TurnContext(
+            subject=subject,
+            tools=self.tools,
+            chat_model=self.chat_model(model),
+            deadline=time.monotonic() + self.settings.turn_seconds,
+        )
+        state = self.graph.invoke({"messages": incoming}, config, context=context)
+        answer = state["messages"][-1].text
+        eqm = {
+            "tool_calls": [
+                {"name": t["name"], "arguments": t["arguments"], "summary": t["summary"]}
+                for t in state.get("trace", [])
+            ],
+            "grounded": bool(state.get("grounded")),
+            "fallback": bool(state.get("fallback")),
+            "safety": bool(state.get("safety")),
+            "conversation_id": conversation_id,
+        }
+        usage = dict(state.get("usage") or {"prompt_tokens": 0, "completion_tokens": 0})
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        outcome = TurnOutcome(
+            completion_id=f"chatcmpl-{uuid.uuid4().hex}",
+            conversation_id=conversation_id,
+            model=model,
+            answer=answer,
+            eqm=eqm,
+            usage=usage,
+            seconds=time.perf_counter() - started,
+            model_seconds=float(state.get("model_seconds") or 0.0),
+        )
+        self.completions.record(
+            CompletionRecord(
+                id=outcome.completion_id,
+                asker=subject.asker,
+                person=subject.person,
+                conversation_id=conversation_id,
+                model=model,
+                request=[{"role": "system", "content": SYSTEM_PROMPT}]
+                + [as_openai(m) for m in state["messages"][:-1]],
+                tool_trace=state.get("trace", []),
+                answer=answer,
+                grounded=eqm["grounded"],
+                fallback=eqm["fallback"],
+                safety=eqm["safety"],
+                usage=usage,
+                latency_ms=round(outcome.seconds * 1000, 2),
+            )
+        )
+        return outcome
+
+    def conversation(self, asker: str, person: str, conversation_id: str) -> list[dict[str, Any]]:
+        config = {"configurable": {"thread_id": thread_id(asker, person, conversation_id)}}
+        return [as_openai(m) for m in self.graph.get_state(config).values.get("messages", [])]
+
+    def forget(self, asker: str, person: str, conversation_ids: set[str]) -> None:
+        for conversation_id in conversation_ids:
+            self.checkpointer.delete_thread(thread_id(asker, person, conversation_id))
+
+
+def _seed(messages: list[ChatMessage]) -> list[AnyMessage]:
+    seeded: list[AnyMessage] = []
+    for message in messages:
+        if message.role == "user":
+            seeded.append(HumanMessage(message.text))
+        elif message.role == "assistant" and message.text:
+            seeded.append(AIMessage(message.text))
+    return seeded
+
+
+def as_openai(message: AnyMessage) -> dict[str, Any]:
+    """A LangChain message as the OpenAI chat message it stands for."""
+    if isinstance(message, HumanMessage):
+        return {"role": "user", "content": message.text}
+    if isinstance(message, ToolMessage):
+        return {
+            "role": "tool",
+            "tool_call_id": message.tool_call_id,
+            "name": message.name,
+            "content": message.text,
+        }
+    assert isinstance(message, AIMessage)
+    out: dict[str, Any] = {"role": "assistant", "content": message.text}
+    if message.tool_calls:
+        out["tool_calls"] = [
+            {
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["name"], "arguments": json.dumps(call["args"])},
+            }
+            for call in message.tool_calls
+        ]
+    return out

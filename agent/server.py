@@ -1,0 +1,426 @@
+"""EQM's HTTP API: the OpenAI chat-completions protocol plus feedback, ingestion, export and
+deletion, every route scoped to the person behind the bearer key.
+
+    POST /v1/chat/completions   OpenAI-compatible, streaming or not; `message.eqm` carries
+                                the tool trace and the grounding verdict
+    GET  /v1/models             the served model versions, and the alias `eqm`
+    POST /v1/feedback           thumbs up/down on one of your completions
+    POST /v1/imports            an export file (multipart), size-limited and streamed
+    POST /v1/events             a JSON batch of check-ins and measurements
+    POST /v1/memories           a journal entry
+    GET  /v1/me/export          everything about you, as a zip
+    DELETE /v1/me               everything about you, gone
+    GET  /healthz
+
+Errors use OpenAI's body, `{"error": {"message", "type", "param", "code"}}`, with a 4xx status
+that says whose fault it is; the model server being down is a 503.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import tempfile
+import zipfile
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import httpx
+import openai
+from fastapi import Depends, FastAPI, File, Form, Header, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.accounts import Account, Accounts
+from agent.completions import CompletionLog
+from agent.config import AgentSettings
+from agent.conversations import ChatService, open_checkpointer
+from agent.errors import AgentError, InvalidRequest, NotFound
+from agent.openai_schema import (
+    ChatCompletionRequest,
+    chunk_body,
+    completion_body,
+    error_body,
+)
+from brain.analytics.service import Analytics
+from brain.errors import BrainError, UnknownPerson
+from brain.importers.events import EventBatch
+from brain.store import Store
+from tools import Subject, ToolContext
+from tools.memories import SentenceTransformerEmbedder, open_memory_store, sync_memories
+
+log = logging.getLogger(__name__)
+
+MODEL_ALIAS = "eqm"
+CHILD_HEADER = "X-EQM-Child"
+UPLOAD_CHUNK = 1 << 20
+
+
+@dataclass
+class Services:
+    """Everything a request may touch, opened once per process."""
+
+    settings: AgentSettings
+    store: Store
+    accounts: Accounts
+    completions: CompletionLog
+    memories: Any
+    embedder: SentenceTransformerEmbedder
+    chat: ChatService
+
+    @classmethod
+    def open(cls, settings: AgentSettings) -> Services:
+        url = settings.resolved_database_url()
+        store = Store.open(url)
+        memories = open_memory_store(settings)
+        embedder = SentenceTransformerEmbedder()
+        completions = CompletionLog.open(url)
+        tools = ToolContext(Analytics(store), memories, embedder)
+        chat = ChatService(settings, tools, completions, open_checkpointer(settings))
+        return cls(settings, store, Accounts.open(url), completions, memories, embedder, chat)
+
+    def close(self) -> None:
+        for closable in (self.accounts, self.completions, self.memories, self.store):
+            closable.close()
+
+    def served_models(self) -> list[str]:
+        """What the model server serves, asked each time (it may be restarted)."""
+        try:
+            response = httpx.get(f"{self.settings.model_url.rstrip('/')}/models", timeout=5)
+            response.raise_for_status()
+            return [m["id"] for m in response.json()["data"]]
+        except (httpx.HTTPError, KeyError, ValueError) as e:
+            raise ModelUnavailable(
+                f"the model server at {self.settings.model_url} did not answer: {e}"
+            ) from e
+
+    def resolve_model(self, requested: str) -> str:
+        served = self.served_models()
+        if requested == MODEL_ALIAS:
+            name = self.settings.model_name or (served[0] if served else None)
+            if name is None or name not in served:
+                raise ModelUnavailable(f"the production model {name!r} is not being served")
+            return name
+        if requested not in served:
+            raise NotFound(
+                f"the model {requested!r} does not exist: use {MODEL_ALIAS!r} or one of {served}"
+            )
+        return requested
+
+
+class ModelUnavailable(AgentError):
+    status = 503
+    code = "model_unavailable"
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    completion_id: str = Field(max_length=128)
+    rating: Literal["up", "down"]
+    comment: str | None = Field(None, max_length=2_000)
+
+
+class JournalEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=10_000)
+    at: datetime | None = None
+
+
+def create_app(settings: AgentSettings | None = None, services: Services | None = None) -> FastAPI:
+    """The API app; it opens its services on start-up (or uses `services`, for tests)."""
+    settings = settings or AgentSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = services or await run_in_threadpool(Services.open, settings)
+        app.state.services = opened
+        try:
+            yield
+        finally:
+            if services is None:
+                opened.close()
+
+    app = FastAPI(title="EQM", version="0.1.0", lifespan=lifespan)
+    _error_handlers(app)
+
+    def get_services(request: Request) -> Services:
+        return request.app.state.services
+
+    def signed_in(
+        request: Request, authorization: Annotated[str | None, Header()] = None
+    ) -> Account:
+        key = None
+        if authorization and authorization.lower().startswith("bearer "):
+            key = authorization[7:].strip()
+        return get_services(request).accounts.authenticate(key)
+
+    ServicesDep = Annotated[Services, Depends(get_services)]
+    AccountDep = Annotated[Account, Depends(signed_in)]
+    ChildHeader = Annotated[str | None, Header(alias=CHILD_HEADER)]
+
+    @app.middleware("http")
+    async def limit_json_bodies(request: Request, call_next):
+        size = request.headers.get("content-length")
+        is_json = request.headers.get("content-type", "").startswith("application/json")
+        if is_json and size and int(size) > settings.max_body_kb * 1024:
+            return JSONResponse(
+                error_body(
+                    f"the request body is {int(size) // 1024} KiB; at most "
+                    f"{settings.max_body_kb} KiB is accepted",
+                    "invalid_request_error",
+                    "body_too_large",
+                ),
+                status_code=413,
+            )
+        return await call_next(request)
+
+    @app.get("/healthz")
+    def healthz(services: ServicesDep) -> dict[str, Any]:
+        try:
+            models = services.served_models()
+        except ModelUnavailable:
+            models = []
+        return {"status": "ok", "model_server": bool(models), "models": models}
+
+    @app.get("/v1/models")
+    def list_models(services: ServicesDep, _: AccountDep) -> dict[str, Any]:
+        served = services.served_models()
+        names = [MODEL_ALIAS, *served]
+        return {
+            "object": "list",
+            "data": [{"id": n, "object": "model", "created": 0, "owned_by": "eqm"} for n in names],
+        }
+
+    @app.post("/v1/chat/completions")
+    def chat_completions(
+        body: ChatCompletionRequest,
+        services: ServicesDep,
+        account: AccountDep,
+        child: ChildHeader = None,
+    ) -> Response:
+        _check_messages(body, settings)
+        subject = services.accounts.subject_for(account, body.child or child, action="chat")
+        model = services.resolve_model(body.model)
+        try:
+            outcome = services.chat.turn(
+                subject, body.messages, model=model, conversation_id=body.conversation_id
+            )
+        except (openai.APIConnectionError, openai.APITimeoutError) as e:
+            raise ModelUnavailable(f"the model server did not answer: {e}") from e
+        if not body.stream:
+            return JSONResponse(
+                completion_body(
+                    outcome.completion_id, outcome.model, outcome.answer, outcome.eqm, outcome.usage
+                )
+            )
+        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+        return StreamingResponse(_sse(outcome, include_usage), media_type="text/event-stream")
+
+    @app.post("/v1/feedback")
+    def feedback(body: FeedbackRequest, services: ServicesDep, account: AccountDep) -> dict:
+        saved = services.completions.add_feedback(
+            body.completion_id, account.name, body.rating, body.comment
+        )
+        return {"object": "feedback", **saved.model_dump(mode="json")}
+
+    @app.post("/v1/imports")
+    def imports(
+        services: ServicesDep,
+        account: AccountDep,
+        file: Annotated[UploadFile, File()],
+        format: Annotated[str | None, Form()] = None,
+        timezone: Annotated[str | None, Form()] = None,
+    ) -> dict[str, Any]:
+        subject = _self_only(services, account)
+        limit = settings.max_upload_mb * (1 << 20)
+        suffix = Path(file.filename or "upload").suffix[:16]
+        with tempfile.TemporaryDirectory(prefix="eqm-upload-") as folder:
+            path = Path(folder) / f"{Path(file.filename or 'upload').stem[:64]}{suffix}"
+            size = 0
+            with path.open("wb") as out:
+                while chunk := file.file.read(UPLOAD_CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise UploadTooLarge(
+                            f"the upload is larger than {settings.max_upload_mb} MiB "
+                            "(EQM_MAX_UPLOAD_MB); nothing was imported"
+                        )
+                    out.write(chunk)
+            summary = services.store.import_file(
+                subject.person, path, fmt=format, timezone=timezone
+            )
+        memories = sync_memories(
+            services.store, services.memories, services.embedder, subject.person
+        )
+        return {**summary.model_dump(mode="json"), "memories_added": memories}
+
+    @app.post("/v1/events")
+    def events(body: EventBatch, services: ServicesDep, account: AccountDep) -> dict[str, Any]:
+        subject = _self_only(services, account)
+        summary = services.store.import_events(subject.person, body)
+        memories = sync_memories(
+            services.store, services.memories, services.embedder, subject.person
+        )
+        return {**summary.model_dump(mode="json"), "memories_added": memories}
+
+    @app.post("/v1/memories")
+    def memories(body: JournalEntry, services: ServicesDep, account: AccountDep) -> dict[str, Any]:
+        subject = _self_only(services, account)
+        summary = services.store.add_journal_entry(subject.person, body.text, at=body.at)
+        added = sync_memories(services.store, services.memories, services.embedder, subject.person)
+        return {"object": "memory", "kept": summary.kept, "memories_added": added}
+
+    @app.get("/v1/me/export")
+    def export(services: ServicesDep, account: AccountDep) -> Response:
+        return Response(
+            _export_zip(services, account.name),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="eqm-{account.name}.zip"'},
+        )
+
+    @app.delete("/v1/me")
+    def delete_me(services: ServicesDep, account: AccountDep) -> dict[str, Any]:
+        return {"object": "deletion", "deleted": _delete_everything(services, account.name)}
+
+    return app
+
+
+class UploadTooLarge(AgentError):
+    status = 413
+    code = "upload_too_large"
+
+
+def _self_only(services: Services, account: Account) -> Subject:
+    """Writing data is for one's own timeline; a parent account holds no data of its own."""
+    return (
+        services.accounts.subject_for(account, None)
+        if account.role == "person"
+        else _no_data(account)
+    )
+
+
+def _no_data(account: Account) -> Subject:
+    raise InvalidRequest(
+        f"{account.name} is a parent account: data is imported by the person it belongs to"
+    )
+
+
+def _check_messages(body: ChatCompletionRequest, settings: AgentSettings) -> None:
+    if len(body.messages) > settings.max_messages:
+        raise InvalidRequest(
+            f"{len(body.messages)} messages; at most {settings.max_messages} are accepted"
+        )
+    for index, message in enumerate(body.messages):
+        if len(message.text) > settings.max_message_chars:
+            raise InvalidRequest(
+                f"messages[{index}] has {len(message.text)} characters; at most "
+                f"{settings.max_message_chars} are accepted"
+            )
+    if body.messages[-1].role != "user" or not body.messages[-1].text.strip():
+        raise InvalidRequest("the last message must be a non-empty user message")
+
+
+def _sse(outcome: Any, include_usage: bool) -> Iterator[str]:
+    """The verified answer as OpenAI chunks: the role, the text in pieces, then the finish
+    with `eqm` (the answer is checked before anyone sees it, so it streams once whole)."""
+
+    def event(body: dict[str, Any]) -> str:
+        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+    id_, model = outcome.completion_id, outcome.model
+    yield event(chunk_body(id_, model, {"role": "assistant", "content": ""}))
+    words = outcome.answer.split(" ")
+    for start in range(0, len(words), 8):
+        piece = " ".join(words[start : start + 8])
+        piece = piece if start + 8 >= len(words) else piece + " "
+        yield event(chunk_body(id_, model, {"content": piece}))
+    yield event(chunk_body(id_, model, {"eqm": outcome.eqm}, finish="stop"))
+    if include_usage:
+        yield event({**chunk_body(id_, model, {}), "choices": [], "usage": outcome.usage})
+    yield "data: [DONE]\n\n"
+
+
+def _export_zip(services: Services, name: str) -> bytes:
+    completions = services.completions.export_person(name)
+    conversations = {}
+    for record in completions:
+        key = f"{record['asker']}/{record['person']}/{record['conversation_id']}"
+        if key not in conversations:
+            conversations[key] = services.chat.conversation(
+                record["asker"], record["person"], record["conversation_id"]
+            )
+    try:
+        data: dict[str, Any] = services.store.export_person(name)
+    except UnknownPerson:
+        data = {}
+    parts = {
+        "account.json": services.accounts.export_user(name),
+        "timeline.json": data,
+        "completions.json": completions,
+        "conversations.json": conversations,
+        "exported_at.json": {"exported_at": datetime.now(UTC).isoformat()},
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for filename, content in parts.items():
+            archive.writestr(
+                filename, json.dumps(content, ensure_ascii=False, default=str, indent=1)
+            )
+    return buffer.getvalue()
+
+
+def _delete_everything(services: Services, name: str) -> dict[str, int]:
+    """Conversations, completions, memories, the timeline, then the account itself."""
+    records = services.completions.export_person(name)
+    threads = {(r["asker"], r["person"], r["conversation_id"]) for r in records}
+    for asker, person, conversation_id in threads:
+        services.chat.forget(asker, person, {conversation_id})
+    deleted = {"conversations": len(threads)}
+    deleted["completions"] = services.completions.delete_person(name)
+    services.memories.delete_person(name)
+    services.chat.tools.analytics.forget(name)
+    with contextlib.suppress(UnknownPerson):  # an account that never stored data
+        deleted |= {f"timeline_{k}": v for k, v in services.store.delete_person(name).items()}
+    deleted |= {f"account_{k}": v for k, v in services.accounts.delete_user(name).items()}
+    return deleted
+
+
+def _error_handlers(app: FastAPI) -> None:
+    def reply(status: int, message: str, type_: str, code: str | None, param: str | None = None):
+        return JSONResponse(error_body(message, type_, code, param), status_code=status)
+
+    @app.exception_handler(AgentError)
+    async def agent_error(_: Request, e: AgentError) -> JSONResponse:
+        kind = "authentication_error" if e.status == 401 else "invalid_request_error"
+        if e.status == 403:
+            kind = "permission_error"
+        if e.status >= 500:
+            kind = "server_error"
+        return reply(e.status, e.message, kind, e.code)
+
+    @app.exception_handler(BrainError)
+    async def brain_error(_: Request, e: BrainError) -> JSONResponse:
+        status = 404 if isinstance(e, UnknownPerson) else 400
+        return reply(status, str(e), "invalid_request_error", type(e).__name__)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, e: RequestValidationError) -> JSONResponse:
+        errors = e.errors()
+        if any(err.get("type") == "json_invalid" for err in errors):
+            return reply(
+                400, "the request body is not valid JSON", "invalid_request_error", "json_invalid"
+            )
+        where = [".".join(str(p) for p in err.get("loc", ()) if p != "body") for err in errors]
+        shown = zip(where[:10], errors[:10], strict=True)
+        problems = "; ".join(f"{w or 'body'}: {e.get('msg')}" for w, e in shown)
+        return reply(422, problems, "invalid_request_error", "invalid_value", where[0] or None)

@@ -1,0 +1,206 @@
+"""The agent graph: tools only for the injected subject, the guard on every draft, one repair
+round, the fallback, safety before any model, and conversations kept by the checkpointer.
+
+The model here is scripted (a LangChain chat model that returns prepared replies), so each
+path of the graph is exercised exactly; tests/test_server.py runs the same graph against the
+real default model served by vLLM.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langgraph.checkpoint.sqlite import SqliteSaver
+from pydantic import Field
+
+from agent.graph import MAX_TOOL_ROUNDS, TurnContext, build_graph
+from brain.analytics.service import Analytics
+from brain.demo import generate
+from brain.demo.scm import TZ
+from brain.store import Store
+from tools import Subject, ToolContext
+from tools.safety import CRISIS_RESPONSE, DIAGNOSIS_REFUSAL
+
+
+class ScriptedModel(BaseChatModel):
+    """Returns the prepared replies in order and keeps every prompt it was given."""
+
+    replies: list[AIMessage]
+    prompts: list[list[BaseMessage]] = Field(default_factory=list)
+    tools: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def bind_tools(self, tools: Any, **_: Any) -> ScriptedModel:
+        self.tools = list(tools)
+        return self
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None, **_: Any) -> ChatResult:
+        self.prompts.append(list(messages))
+        return ChatResult(generations=[ChatGeneration(message=self.replies.pop(0))])
+
+
+def call(name: str, args: dict[str, Any], id_: str = "c1") -> AIMessage:
+    return AIMessage("", tool_calls=[{"name": name, "args": args, "id": id_}])
+
+
+@pytest.fixture(scope="module")
+def tools(tmp_path_factory: pytest.TempPathFactory) -> ToolContext:
+    folder = tmp_path_factory.mktemp("agent")
+    store = Store.open(f"sqlite:///{folder / 'eqm.sqlite3'}")
+    for person, seed in (("alex", 7), ("sam", 11)):
+        for path in generate(folder / person, days=120, seed=seed):
+            store.import_file(person, path, timezone=TZ.key)
+    return ToolContext(Analytics(store))
+
+
+def run(tools: ToolContext, replies: list[AIMessage], text: str, **kwargs: Any):
+    model = ScriptedModel(replies=replies)
+    graph = kwargs.pop("graph", None) or build_graph()
+    subject = kwargs.pop("subject", Subject.self_("alex"))
+    config = kwargs.pop("config", None)
+    state = graph.invoke(
+        {"messages": [HumanMessage(text)]},
+        config,
+        context=TurnContext(subject=subject, tools=tools, chat_model=model),
+    )
+    return state, model
+
+
+def summary_of(state: dict[str, Any], index: int = 0) -> str:
+    return state["trace"][index]["summary"]
+
+
+def test_a_tool_answer_that_quotes_and_cites_its_result_passes_the_guard(tools):
+    first = run(tools, [call("stats_lookup", {"metric": "sleep_hours"}), AIMessage("x")], "sleep?")
+    summary = summary_of(first[0])
+    state, model = run(
+        tools,
+        [call("stats_lookup", {"metric": "sleep_hours"}), AIMessage(f"{summary} [1]")],
+        "How did I sleep?",
+    )
+    assert state["grounded"] and not state["fallback"] and not state["safety"]
+    assert state["messages"][-1].text == f"{summary} [1]"
+    assert [t["name"] for t in state["trace"]] == ["stats_lookup"]
+    tool_message = state["messages"][-2]
+    assert isinstance(tool_message, ToolMessage) and summary in tool_message.text
+    # the model saw EQM's system prompt and this person's metrics as tool enums
+    assert model.prompts[0][0].type == "system" and "EQM" in model.prompts[0][0].text
+    enum = model.tools[1]["function"]["parameters"]["properties"]["metric"]["enum"]
+    assert "sleep_hours" in enum
+
+
+def test_an_invented_number_gets_one_repair_round_then_the_fallback(tools):
+    replies = [
+        call("stats_lookup", {"metric": "steps"}),
+        AIMessage("You walked 123456 steps a day. [1]"),
+        AIMessage("Still 123456 steps. [1]"),
+    ]
+    state, model = run(tools, replies, "How much did I walk?")
+    assert state["fallback"] and state["grounded"]
+    answer = state["messages"][-1].text
+    assert "123456" not in answer and summary_of(state) in answer
+    assert any("123456" in v for v in state["violations"])
+    repair = model.prompts[2][-1]
+    assert isinstance(repair, HumanMessage) and "123456" in repair.text
+    # neither rejected draft nor the repair note stays in the conversation
+    assert all("123456" not in m.text for m in state["messages"])
+
+
+def test_a_repaired_draft_is_accepted(tools):
+    probe = run(tools, [call("stats_lookup", {"metric": "steps"}), AIMessage("x")], "steps?")[0]
+    replies = [
+        call("stats_lookup", {"metric": "steps"}),
+        AIMessage("You walked 123456 steps a day."),
+        AIMessage(f"{summary_of(probe)} [1]"),
+    ]
+    state, _ = run(tools, replies, "How much did I walk?")
+    assert state["grounded"] and not state["fallback"]
+
+
+def test_an_unknown_tool_comes_back_as_an_error_the_model_can_correct(tools):
+    probe = run(tools, [call("stats_lookup", {"metric": "steps"}), AIMessage("x")], "steps?")[0]
+    replies = [
+        call("read_everyones_data", {}),
+        call("stats_lookup", {"metric": "steps"}, id_="c2"),
+        AIMessage(f"{summary_of(probe)} [2]"),
+    ]
+    state, model = run(tools, replies, "How much did I walk?")
+    error = model.prompts[1][-1]
+    assert isinstance(error, ToolMessage) and "unknown_tool" in error.text
+    assert "stats_lookup" in error.text  # the valid names are listed
+    assert [t["ok"] for t in state["trace"]] == [False, True]
+    assert state["grounded"] and not state["fallback"]
+
+
+def test_the_model_cannot_name_whose_data_a_tool_reads(tools):
+    replies = [
+        call("stats_lookup", {"metric": "steps", "person": "sam"}),
+        call("stats_lookup", {"metric": "steps", "user": "sam"}, id_="c2"),
+    ]
+    state, _ = run(tools, replies, "How much did sam walk?")
+    assert [t["ok"] for t in state["trace"]] == [False, False]
+    assert "person" in state["trace"][0]["summary"]
+    assert state["fallback"]  # two malformed rounds: no third model call
+
+
+def test_an_answer_without_tools_must_not_state_numbers(tools):
+    state, _ = run(tools, [AIMessage("You slept 7.5 hours."), AIMessage("7.5 hours.")], "sleep?")
+    assert state["fallback"] and "7.5" not in state["messages"][-1].text
+    clarify = "Which period do you mean: the last week or the last month?"
+    state, _ = run(tools, [AIMessage(clarify)], "how was it?")
+    assert state["grounded"] and not state["fallback"]
+    assert state["messages"][-1].text == clarify
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed", "kind"),
+    [
+        ("I want to end my life", CRISIS_RESPONSE, "crisis"),
+        ("should I take melatonin for this?", DIAGNOSIS_REFUSAL, "diagnosis"),
+    ],
+)
+def test_safety_comes_first_and_never_reaches_the_model(tools, text, fixed, kind):
+    state, model = run(tools, [], text)
+    assert state["messages"][-1].text == fixed and state["safety"] == kind
+    assert model.prompts == []
+
+
+def test_a_parent_reads_the_childs_stats_but_not_unshared_memories(tools):
+    subject = Subject.parent_of("alex", "jordan", memories_shared=False)
+    replies = [call("search_memories", {"query": "work"}), AIMessage("ok")]
+    state, _ = run(tools, replies, "What did alex write about work?", subject=subject)
+    assert state["trace"][0]["ok"] is False
+    assert "not_allowed" in state["trace"][0]["summary"]
+
+
+def test_tool_rounds_are_bounded(tools):
+    replies = [call("stats_lookup", {"metric": "steps"}, id_=f"c{i}") for i in range(5)]
+    state, model = run(tools, replies, "steps?")
+    assert len(state["trace"]) == MAX_TOOL_ROUNDS and state["fallback"]
+    assert len(model.prompts) == MAX_TOOL_ROUNDS + 1  # the last call is never run
+    # the unanswered last call is not left dangling in the conversation
+    last_ai = [m for m in state["messages"] if isinstance(m, AIMessage)][-1]
+    assert not last_ai.tool_calls
+
+
+def test_conversations_persist_in_the_sqlite_checkpointer(tools, tmp_path: Path):
+    saver = SqliteSaver(sqlite3.connect(tmp_path / "c.sqlite3", check_same_thread=False))
+    graph = build_graph(saver)
+    config = {"configurable": {"thread_id": "alex/alex/1"}}
+    clarify = "Which metric do you mean?"
+    run(tools, [AIMessage(clarify)], "how was it?", graph=graph, config=config)
+    state, model = run(
+        tools, [AIMessage("Over which period?")], "sleep", graph=graph, config=config
+    )
+    texts = [m.text for m in model.prompts[0][1:]]
+    assert texts == ["how was it?", clarify, "sleep"]
+    assert state["trace"] == [] and state["messages"][-1].text == "Over which period?"
