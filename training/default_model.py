@@ -42,8 +42,7 @@ TRAINING_LIBRARIES = ("torch", "transformers", "trl", "tokenizers")
 
 # Small and fast beats large and slow on 2 cores: in the same 12 minutes a 128-wide, 2-layer
 # model at lr 3e-3 reached a training loss of 1.9 where a 256-wide, 4-layer one at 2e-3
-# was still at 3.4; one epoch still ignores the question (it writes the same call for every
-# one), so three (loss 0.6 after two). benchmarks/default_model.py grid measures the rest.
+# was still at 3.4. benchmarks/default_model.py grid measures the rest.
 DEFAULT_STUDENT = StudentConfig(
     hidden_size=128,
     layers=2,
@@ -51,7 +50,7 @@ DEFAULT_STUDENT = StudentConfig(
     kv_heads=2,
     intermediate_size=384,
     learning_rate=3e-3,
-    epochs=3.0,
+    epochs=2.0,
 )
 
 
