@@ -539,6 +539,16 @@ def check(draft: str, evidence: list[Evidence], *, kind_hint: KindHint | None = 
         violations.extend(_ungrounded(paragraph, tokens, known, calls))
     if not calls and not any(v.kind in ("no_tools", "wrong_kind") for v in violations):
         violations.extend(_no_tool_violations(draft, has_numbers=checked > 0))
+    if calls and not cited and not any("citation" in v.kind for v in violations):
+        # tools were called, so the answer reports them: it must say which it rests on
+        violations.append(
+            Violation(
+                kind="missing_citation",
+                text=draft[:80],
+                message="Tools were called but the answer cites none: end each paragraph "
+                f"with the call it reports, e.g. [{min(calls)}].",
+            )
+        )
     return Verdict(
         grounded=not violations,
         violations=violations,

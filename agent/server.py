@@ -136,6 +136,23 @@ class JournalEntry(BaseModel):
     at: datetime | None = None
 
 
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def signed_in(request: Request, authorization: Annotated[str | None, Header()] = None) -> Account:
+    """The account behind `Authorization: Bearer <key>`; 401 without a valid key."""
+    key = None
+    if authorization and authorization.lower().startswith("bearer "):
+        key = authorization[7:].strip()
+    return get_services(request).accounts.authenticate(key)
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+AccountDep = Annotated[Account, Depends(signed_in)]
+ChildHeader = Annotated[str | None, Header(alias=CHILD_HEADER)]
+
+
 def create_app(settings: AgentSettings | None = None, services: Services | None = None) -> FastAPI:
     """The API app; it opens its services on start-up (or uses `services`, for tests)."""
     settings = settings or AgentSettings()
@@ -152,21 +169,6 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
 
     app = FastAPI(title="EQM", version="0.1.0", lifespan=lifespan)
     _error_handlers(app)
-
-    def get_services(request: Request) -> Services:
-        return request.app.state.services
-
-    def signed_in(
-        request: Request, authorization: Annotated[str | None, Header()] = None
-    ) -> Account:
-        key = None
-        if authorization and authorization.lower().startswith("bearer "):
-            key = authorization[7:].strip()
-        return get_services(request).accounts.authenticate(key)
-
-    ServicesDep = Annotated[Services, Depends(get_services)]
-    AccountDep = Annotated[Account, Depends(signed_in)]
-    ChildHeader = Annotated[str | None, Header(alias=CHILD_HEADER)]
 
     @app.middleware("http")
     async def limit_json_bodies(request: Request, call_next):

@@ -80,7 +80,7 @@ def summary_of(state: dict[str, Any], index: int = 0) -> str:
 
 
 def test_a_tool_answer_that_quotes_and_cites_its_result_passes_the_guard(tools):
-    first = run(tools, [call("stats_lookup", {"metric": "sleep_hours"}), AIMessage("x")], "sleep?")
+    first = run(tools, [call("stats_lookup", {"metric": "sleep_hours"}), AIMessage("x [1]")], "sleep?")
     summary = summary_of(first[0])
     state, model = run(
         tools,
@@ -116,7 +116,7 @@ def test_an_invented_number_gets_one_repair_round_then_the_fallback(tools):
 
 
 def test_a_repaired_draft_is_accepted(tools):
-    probe = run(tools, [call("stats_lookup", {"metric": "steps"}), AIMessage("x")], "steps?")[0]
+    probe = run(tools, [call("stats_lookup", {"metric": "steps"}), AIMessage("x [1]")], "steps?")[0]
     replies = [
         call("stats_lookup", {"metric": "steps"}),
         AIMessage("You walked 123456 steps a day."),
@@ -127,7 +127,7 @@ def test_a_repaired_draft_is_accepted(tools):
 
 
 def test_an_unknown_tool_comes_back_as_an_error_the_model_can_correct(tools):
-    probe = run(tools, [call("stats_lookup", {"metric": "steps"}), AIMessage("x")], "steps?")[0]
+    probe = run(tools, [call("stats_lookup", {"metric": "steps"}), AIMessage("x [1]")], "steps?")[0]
     replies = [
         call("read_everyones_data", {}),
         call("stats_lookup", {"metric": "steps"}, id_="c2"),
@@ -176,7 +176,7 @@ def test_safety_comes_first_and_never_reaches_the_model(tools, text, fixed, kind
 
 def test_a_parent_reads_the_childs_stats_but_not_unshared_memories(tools):
     subject = Subject.parent_of("alex", "jordan", memories_shared=False)
-    replies = [call("search_memories", {"query": "work"}), AIMessage("ok")]
+    replies = [call("search_memories", {"query": "work"}), AIMessage("I could not. [1]")]
     state, _ = run(tools, replies, "What did alex write about work?", subject=subject)
     assert state["trace"][0]["ok"] is False
     assert "not_allowed" in state["trace"][0]["summary"]

@@ -570,3 +570,12 @@ def test_check_is_fast_on_a_thousand_character_draft(outcomes):
         check(draft, evidence(*results))  # fresh evidence: nothing cached between calls
         timings.append(time.perf_counter() - start)
     assert min(timings) < 0.005, f"median {statistics.median(timings) * 1000:.2f} ms"
+
+
+def test_an_answer_after_tool_calls_must_cite_one_even_without_numbers(outcomes):
+    items = evidence(outcomes["sleep"])
+    verdict = check("Could you sleep more against a bit more about what you'd like?", items)
+    assert not verdict.grounded
+    assert [v.kind for v in verdict.violations] == ["missing_citation"]
+    assert "[1]" in verdict.violations[0].message
+    assert check("Your sleep looks steady. [1]", items).grounded

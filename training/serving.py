@@ -133,8 +133,8 @@ class ServerConfig:
     data_dir: Path | None = None
     """EQM's data folder, for the server's logs (DATA_DIR/logs); None: EQM_DATA_DIR."""
     cache_dir: Path | None = None
-    """vLLM's caches (kernels compiled on first use, kept between runs), tokenizer copies and
-    temporary files; None: DATA_DIR/cache."""
+    """vLLM's caches (kernels compiled on first use, kept between runs) and tokenizer
+    copies; None: DATA_DIR/cache. Temporary files go to the system's temporary folder."""
     extra_args: tuple[str, ...] = ()
     """More vLLM command-line flags, passed as given."""
 
@@ -219,7 +219,7 @@ class ModelServer:
 
     The server gets a process group of its own, so stopping it also stops the engine
     process vLLM starts; its output goes to a log file under DATA_DIR/logs (`log_path`), and
-    its caches and temporary files stay under DATA_DIR/cache, not in ~/.cache or /tmp.
+    its caches stay under DATA_DIR/cache, not in ~/.cache.
     """
 
     def __init__(self, config: ServerConfig) -> None:
@@ -316,7 +316,6 @@ class ModelServer:
                 "VLLM_CACHE_ROOT": str(cache / "vllm"),
                 "TORCHINDUCTOR_CACHE_DIR": str(cache / "torchinductor"),
                 "TRITON_CACHE_DIR": str(cache / "triton"),
-                "TMPDIR": str(cache / "tmp"),
                 "HF_HUB_OFFLINE": "1",
                 "TRANSFORMERS_OFFLINE": "1",
                 "VLLM_NO_USAGE_STATS": "1",
@@ -347,10 +346,12 @@ class ModelServer:
             raise ServingError(f"port {self.config.port} on {host} is already in use")
         command = self.command()  # checks the model folders before anything starts
         env = self.environment()
-        for variable in ("VLLM_CACHE_ROOT", "TORCHINDUCTOR_CACHE_DIR", "TMPDIR"):
+        for variable in ("VLLM_CACHE_ROOT", "TORCHINDUCTOR_CACHE_DIR"):
             Path(env[variable]).mkdir(parents=True, exist_ok=True)
-        # A temporary folder of its own, removed at stop: vLLM leaves files behind in it.
-        self._tmp = Path(tempfile.mkdtemp(prefix="vllm-", dir=env["TMPDIR"]))
+        # A temporary folder of its own, removed at stop (vLLM leaves files behind in it), in
+        # the system's temporary folder: vLLM binds ZeroMQ sockets there, and a socket path
+        # may not exceed 107 bytes, which a folder under DATA_DIR easily does.
+        self._tmp = Path(tempfile.mkdtemp(prefix="eqm-vllm-"))
         env["TMPDIR"] = str(self._tmp)
         logs = self.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,141 @@
+"""The agent and the API server with the default model on CPU: agent overhead, one-tool turn
+latency end to end, and 20 concurrent chats for a minute.
+
+    .venv/bin/python benchmarks/agent_server.py [--turns 40] [--concurrency 20] [--seconds 60]
+
+Starts vLLM with the production model (`eqm model build-default` first) and the API server
+on loopback over a scratch data folder holding 365 demo days, then prints one table:
+
+- agent overhead: a turn's time minus the time spent waiting for the model, measured inside
+  the server process (`ChatService.turn`), p50/p95 (aim p95 < 50 ms);
+- one-tool turn: question in, verified answer out, through HTTP and the openai SDK, p50/p95
+  (aim p50 < 1.5 s);
+- load: `--concurrency` clients asking in a loop for `--seconds`: turns/s, p95, errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import openai
+
+from agent.accounts import Accounts
+from agent.cli.serve import api_server
+from agent.completions import CompletionLog
+from agent.config import AgentSettings
+from agent.conversations import ChatService, open_checkpointer
+from agent.openai_schema import ChatMessage
+from brain.analytics.service import Analytics
+from brain.demo import generate
+from brain.demo.scm import TZ
+from brain.store import Store
+from tools import Subject, ToolContext
+from training.registry import ModelRegistry
+from training.serving import ModelServer, ServerConfig, free_port
+
+QUESTION = "How many steps did I walk over the last 30 days?"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=40)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+
+    registry = ModelRegistry()
+    name = registry.pointer().production
+    if name is None:
+        raise SystemExit("no production model: run `eqm model build-default` first")
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        model_config = ServerConfig(model=registry.path(name), name=name, data_dir=folder / "vllm")
+        with ModelServer(model_config) as server:
+            settings = AgentSettings(
+                data_dir=folder / "data", model_url=server.url, model_name=name
+            )
+            url = settings.resolved_database_url()
+            with Store.open(url) as store:
+                for path in generate(folder / "exports", days=365, seed=7):
+                    store.import_file("alex", path, timezone=TZ.key)
+                overhead = agent_overhead(settings, store, name, args.turns)
+            with Accounts.open(url) as accounts:
+                key = accounts.create_user("alex")[1]
+            with api_server("127.0.0.1", free_port(), settings) as api:
+                client = openai.OpenAI(base_url=api, api_key=key, timeout=120)
+                latencies = [timed(client) for _ in range(args.turns)]
+                load = load_test(api, key, args.concurrency, args.seconds)
+    print(f"model {name}, {args.turns} turns of {QUESTION!r}\n")
+    print("| measure | p50 | p95 | aim |\n| --- | ---: | ---: | --- |")
+    print(
+        f"| agent overhead (turn minus model) | {percentile(overhead, 0.5) * 1000:.1f} ms "
+        f"| {percentile(overhead, 0.95) * 1000:.1f} ms | p95 < 50 ms |"
+    )
+    print(
+        f"| one-tool turn, HTTP + openai SDK | {percentile(latencies, 0.5):.3f} s "
+        f"| {percentile(latencies, 0.95):.3f} s | p50 < 1.5 s |"
+    )
+    done, errors, seconds = load
+    print(
+        f"\n{args.concurrency} concurrent chats for {args.seconds:.0f} s: {len(done)} turns, "
+        f"{len(done) / seconds:.2f} turns/s, p50 {percentile(done, 0.5):.2f} s, "
+        f"p95 {percentile(done, 0.95):.2f} s, errors {errors}"
+    )
+
+
+def agent_overhead(settings: AgentSettings, store: Store, model: str, turns: int) -> list[float]:
+    """Turn time minus model time, in-process, after one warm-up turn."""
+    with CompletionLog.open(settings.resolved_database_url()) as log:
+        chat = ChatService(
+            settings, ToolContext(Analytics(store)), log, open_checkpointer(settings)
+        )
+        message = [ChatMessage(role="user", content=QUESTION)]
+        chat.turn(Subject.self_("alex"), message, model=model)
+        outcomes = [chat.turn(Subject.self_("alex"), message, model=model) for _ in range(turns)]
+    return [o.seconds - o.model_seconds for o in outcomes]
+
+
+def timed(client: openai.OpenAI) -> float:
+    started = time.perf_counter()
+    client.chat.completions.create(model="eqm", messages=[{"role": "user", "content": QUESTION}])
+    return time.perf_counter() - started
+
+
+def load_test(api: str, key: str, concurrency: int, seconds: float):
+    done: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker() -> None:
+        nonlocal errors
+        client = openai.OpenAI(base_url=api, api_key=key, timeout=120, max_retries=0)
+        while time.monotonic() < stop:
+            try:
+                latency = timed(client)
+                with lock:
+                    done.append(latency)
+            except openai.OpenAIError:
+                with lock:
+                    errors += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return done, errors, time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    main()

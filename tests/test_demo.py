@@ -1,0 +1,52 @@
+"""The main job, end to end: `eqm demo` on an empty data folder imports the demo data, makes
+the accounts, serves the default model and the API, answers the example questions, and
+leaves no server behind."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.cli.serve import EXAMPLE_QUESTIONS
+from training.serving import default_vllm_python, free_port
+
+pytestmark = pytest.mark.slow
+
+
+def test_eqm_demo_answers_the_example_questions(default_model: Path, tmp_path: Path):
+    if not default_vllm_python().exists() and os.environ.get("EQM_REQUIRE_VLLM") in (None, "", "0"):
+        pytest.skip("no vLLM environment")
+    port, model_port = free_port(), free_port()
+    eqm = Path(sys.executable).parent / "eqm"
+    result = subprocess.run(
+        [
+            str(eqm),
+            "demo",
+            "--days",
+            "90",
+            "--no-wait",
+            "--port",
+            str(port),
+            "--model-port",
+            str(model_port),
+        ],
+        env={**os.environ, "EQM_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert f"EQM is serving at http://127.0.0.1:{port}/v1" in out
+    assert "alex (person) key: eqm_" in out and "jordan (parent of alex) key: eqm_" in out
+    for question in EXAMPLE_QUESTIONS:
+        assert f"you> {question}\neqm> " in out
+    assert out.count("(tools: ") == len(EXAMPLE_QUESTIONS)
+    for used in (port, model_port):  # both servers are gone
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", used)) != 0
