@@ -80,7 +80,9 @@ def summary_of(state: dict[str, Any], index: int = 0) -> str:
 
 
 def test_a_tool_answer_that_quotes_and_cites_its_result_passes_the_guard(tools):
-    first = run(tools, [call("stats_lookup", {"metric": "sleep_hours"}), AIMessage("x [1]")], "sleep?")
+    first = run(
+        tools, [call("stats_lookup", {"metric": "sleep_hours"}), AIMessage("x [1]")], "sleep?"
+    )
     summary = summary_of(first[0])
     state, model = run(
         tools,
