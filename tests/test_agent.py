@@ -206,3 +206,23 @@ def test_conversations_persist_in_the_sqlite_checkpointer(tools, tmp_path: Path)
     texts = [m.text for m in model.prompts[0][1:]]
     assert texts == ["how was it?", clarify, "sleep"]
     assert state["trace"] == [] and state["messages"][-1].text == "Over which period?"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_open_checkpointer_keeps_conversations_on_either_database(
+    tools, tmp_path: Path, backend: str, request: pytest.FixtureRequest
+):
+    from agent.config import AgentSettings
+    from agent.conversations import open_checkpointer
+
+    url = None
+    if backend == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    saver = open_checkpointer(AgentSettings(data_dir=tmp_path, database_url=url))
+    graph = build_graph(saver)
+    config = {"configurable": {"thread_id": f"alex/alex/{backend}"}}
+    run(tools, [AIMessage("Which metric?")], "how was it?", graph=graph, config=config)
+    _, model = run(tools, [AIMessage("Over which period?")], "sleep", graph=graph, config=config)
+    assert [m.text for m in model.prompts[0][1:]] == ["how was it?", "Which metric?", "sleep"]
+    saver.delete_thread(f"alex/alex/{backend}")
+    assert graph.get_state(config).values == {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -285,3 +286,23 @@ def test_export_then_delete_removes_everything_about_me(env):
     memories = EmbeddedMemoryStore(Path(env["settings"].data_dir) / "memories.sqlite3")
     assert memories.count("sam") == 0 and memories.count("alex") >= 0
     memories.close()
+
+
+def test_eqm_chat_streams_answers_lists_sources_and_takes_feedback(env):
+    import subprocess
+    import sys
+
+    eqm = Path(sys.executable).parent / "eqm"
+    result = subprocess.run(
+        [str(eqm), "chat", "--url", env["url"]],
+        input=f"{QUESTION}\n/up clear answer\n/quit\n",
+        env={**os.environ, "EQM_API_KEY": env["keys"]["alex"]},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "eqm> " in result.stdout and "thanks" in result.stdout
+    with CompletionLog.open(env["settings"].resolved_database_url()) as log:
+        rated = [f for f in log.feedback_for("alex") if f.comment == "clear answer"]
+    assert len(rated) == 1 and rated[0].rating == "up"
