@@ -447,13 +447,15 @@ def test_eqms_own_tokenizer_is_given_to_vllm_without_the_model_config(tmp_path: 
     assert "--tokenizer" not in ModelServer(ServerConfig(model=folder, name="x")).command()
 
 
-def test_the_environment_keeps_vllm_offline_and_inside_the_data_dir(
+def test_the_environment_keeps_vllm_offline_and_its_caches_inside_the_data_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setenv("EQM_DATA_DIR", str(tmp_path))
     env = ModelServer(ServerConfig(model=tmp_path, name="x")).environment()
-    for variable in ("VLLM_CACHE_ROOT", "TORCHINDUCTOR_CACHE_DIR", "TMPDIR"):
+    for variable in ("VLLM_CACHE_ROOT", "TORCHINDUCTOR_CACHE_DIR"):
         assert Path(env[variable]).is_relative_to(tmp_path)
+    # temporary files (ZeroMQ sockets among them) go to a short folder made at start
+    assert not Path(env.get("TMPDIR", "/tmp")).is_relative_to(tmp_path)
     assert env["HF_HUB_OFFLINE"] == env["TRANSFORMERS_OFFLINE"] == "1"
     assert env["VLLM_NO_USAGE_STATS"] == env["DO_NOT_TRACK"] == "1"
     assert env["VLLM_CPU_KVCACHE_SPACE"] == "1" and env["VLLM_HOST_IP"] == "127.0.0.1"
