@@ -11,7 +11,7 @@ import secrets
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, Connection, Engine, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from agent.errors import Conflict, InvalidRequest, NotFound
@@ -150,6 +150,49 @@ class CompletionLog:
         """Ratings of answers the person asked or that were about them, oldest first."""
         with self.engine.connect() as connection:
             return self._feedback(connection, person)
+
+    def rated(self, model: str | None = None) -> list[tuple[CompletionRecord, Feedback]]:
+        """Every rated answer with its rating, oldest rating first; with `model`, only the
+        answers that model version gave. Ratings whose answer is gone are not here (see
+        `orphaned_feedback`)."""
+        chosen = completions.c.id.in_(select(feedback.c.completion_id))
+        if model is not None:
+            chosen &= completions.c.model == model
+        with self.engine.connect() as connection:
+            records = {
+                row["id"]: CompletionRecord(**row)
+                for row in connection.execute(select(completions).where(chosen)).mappings()
+            }
+            ratings = connection.execute(
+                select(feedback)
+                .where(feedback.c.completion_id.in_(select(completions.c.id).where(chosen)))
+                .order_by(feedback.c.id)
+            ).mappings()
+            return [(records[row["completion_id"]], Feedback(**row)) for row in ratings]
+
+    def orphaned_feedback(self) -> list[Feedback]:
+        """Ratings whose answer is no longer kept (none while foreign keys are enforced)."""
+        known = select(completions.c.id)
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(feedback)
+                .where(feedback.c.completion_id.not_in(known))
+                .order_by(feedback.c.id)
+            ).mappings()
+            return [Feedback(**row) for row in rows]
+
+    def feedback_count(self, *, after_id: int = 0) -> int:
+        """How many ratings have an id above `after_id` (a re-rating keeps its id): one cheap
+        query, for a trigger that counts new feedback."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(func.count()).select_from(feedback).where(feedback.c.id > after_id)
+            ).scalar_one()
+
+    def newest_feedback_id(self) -> int:
+        """The id of the newest rating (0 when there is none)."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(func.max(feedback.c.id))).scalar() or 0
 
     def delete_person(self, name: str) -> int:
         """Remove every completion the name asked or was about, and their feedback, all or

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from agent.cli import brain, data, model, models, serve, tools, train, users
+from agent.cli import brain, data, feedback, model, models, serve, tools, train, users
 
 app = typer.Typer(
     name="eqm",
@@ -26,6 +26,7 @@ tools.register(app)
 models.register(app)
 model.register(app)
 train.register(app)
+feedback.register(app)
 users.register(app)
 serve.register(app)
 

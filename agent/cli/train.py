@@ -1,4 +1,4 @@
-"""Training commands: fine-tune a model on the teacher's corpus (feedback training later)."""
+"""Training commands: fine-tune a model on the teacher's corpus, or train on feedback."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+
+INTERRUPTED = 130  # the shell's code for Ctrl-C
 
 app = typer.Typer(help="Train candidate models.", no_args_is_help=True)
 
@@ -46,6 +48,58 @@ def sft(
         progress=typer.echo,
     )
     typer.echo(f"registered {report.name}: {report.model_dump_json()}")
+
+
+@app.command()
+def feedback(
+    method: Annotated[
+        Literal["auto", "kto", "dpo"],
+        typer.Option(help="KTO on up/down, DPO on pairs; auto: DPO once there are enough pairs."),
+    ] = "auto",
+    base: Annotated[
+        str | None,
+        typer.Option(help="Registered model (or model folder) to train; default: production."),
+    ] = None,
+    epochs: Annotated[float, typer.Option(min=0.01, help="Passes over the data.")] = 1.0,
+    max_steps: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many steps.")
+    ] = None,
+    any_version: Annotated[
+        bool,
+        typer.Option("--any-version", help="Also learn from answers of other model versions."),
+    ] = False,
+    learning_rate: Annotated[
+        float | None, typer.Option(help="Peak learning rate (default 5e-5).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seeds the data order, split and training.")] = 0,
+) -> None:
+    """Train a candidate on the thumbs up/down feedback and register it (never as production).
+
+    Example: eqm train feedback --method kto --base eqm-default-cebc913fd6
+    """
+    import json
+
+    from agent.completions import CompletionLog
+    from training.preference import FeedbackTrainingConfig, PreferenceOptions, train_feedback
+
+    overrides = {"learning_rate": learning_rate} if learning_rate else {}
+    config = FeedbackTrainingConfig(
+        method=method,
+        epochs=epochs,
+        max_steps=max_steps or -1,
+        seed=seed,
+        data=PreferenceOptions(any_version=any_version),
+        **overrides,
+    )
+    try:
+        with CompletionLog.open() as log:
+            card = train_feedback(log, base=base, config=config, progress=typer.echo)
+    except KeyboardInterrupt:
+        typer.echo("interrupted: nothing was registered", err=True)
+        raise typer.Exit(INTERRUPTED) from None
+    typer.echo(json.dumps(card.lineage["report"], indent=2))
+    typer.echo(f"registered candidate {card.name} ({card.kind}, {card.config['method']})")
+    typer.echo(json.dumps(card.metrics))
 
 
 def register(root: typer.Typer) -> None:
