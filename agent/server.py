@@ -12,6 +12,9 @@ deletion, every route scoped to the person behind the bearer key.
     DELETE /v1/me               everything about you, gone
     GET  /healthz
 
+Every EQM_FEEDBACK_TRAIN_EVERY ratings (default 200) a feedback training starts in the
+background and registers a candidate; only the eval gate can promote it.
+
 Errors use OpenAI's body, `{"error": {"message", "type", "param", "code"}}`, with a 4xx status
 that says whose fault it is; the model server being down is a 503.
 """
@@ -19,6 +22,7 @@ that says whose fault it is; the model server being down is a 503.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import logging
@@ -56,6 +60,8 @@ from brain.importers.events import EventBatch
 from brain.store import Store
 from tools import Subject, ToolContext
 from tools.memories import SentenceTransformerEmbedder, open_memory_store, sync_memories
+from training.preference import FeedbackTrainer, train_feedback
+from training.registry import ModelRegistry
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +81,7 @@ class Services:
     memories: Any
     embedder: SentenceTransformerEmbedder
     chat: ChatService
+    trainer: FeedbackTrainer
 
     @classmethod
     def open(cls, settings: AgentSettings) -> Services:
@@ -85,7 +92,20 @@ class Services:
         completions = CompletionLog.open(url)
         tools = ToolContext(Analytics(store), memories, embedder)
         chat = ChatService(settings, tools, completions, open_checkpointer(settings))
-        return cls(settings, store, Accounts.open(url), completions, memories, embedder, chat)
+        registry = ModelRegistry(settings.data_dir / "models")
+        trainer = FeedbackTrainer(
+            registry=registry,
+            train=functools.partial(
+                train_feedback,
+                registry=registry,
+                settings=settings,
+                progress=log.info,
+                progress_bars=False,
+            ),
+        )
+        return cls(
+            settings, store, Accounts.open(url), completions, memories, embedder, chat, trainer
+        )
 
     def close(self) -> None:
         for closable in (self.accounts, self.completions, self.memories, self.store):
@@ -233,6 +253,7 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
         saved = services.completions.add_feedback(
             body.completion_id, account.name, body.rating, body.comment
         )
+        services.trainer.maybe_start(services.completions)  # every N ratings, in a thread
         return {"object": "feedback", **saved.model_dump(mode="json")}
 
     @app.post("/v1/imports")
