@@ -132,6 +132,7 @@ class ChatService:
             "grounded": bool(state.get("grounded")),
             "fallback": bool(state.get("fallback")),
             "safety": bool(state.get("safety")),
+            "draft_grounded": state.get("draft_grounded"),  # the model's first draft passed?
             "conversation_id": conversation_id,
         }
         usage = dict(state.get("usage") or {"prompt_tokens": 0, "completion_tokens": 0})

@@ -62,6 +62,7 @@ class TurnState(TypedDict, total=False):
     fallback: bool
     safety: Safety | None
     violations: list[str]
+    draft_grounded: bool | None
     model_seconds: float
     usage: dict[str, int]
 
@@ -101,6 +102,7 @@ def start_turn(state: TurnState) -> dict[str, Any]:
         "fallback": False,
         "safety": None,
         "violations": [],
+        "draft_grounded": None,
         "model_seconds": 0.0,
         "usage": {"prompt_tokens": 0, "completion_tokens": 0},
     }
@@ -171,16 +173,18 @@ def guard(state: TurnState) -> dict[str, Any]:
     evidence = _evidence(state.get("trace", []))
     draft = state.get("draft") or ""
     verdict = check(draft, evidence)
+    first = {} if state.get("draft_grounded") is not None else {"draft_grounded": verdict.grounded}
     if verdict.grounded:
-        return _final(draft, grounded=True)
+        return {**_final(draft, grounded=True), **first}
     violations = [v.message for v in verdict.violations]
     if state.get("answer_repairs", 0) < 1:
         return {
             "repair": repair_prompt(verdict),
             "answer_repairs": state.get("answer_repairs", 0) + 1,
             "violations": violations,
+            **first,
         }
-    return fallback(state, violations)
+    return {**fallback(state, violations), **first}
 
 
 def fallback(state: TurnState, violations: list[str] | None = None) -> dict[str, Any]:

@@ -226,3 +226,16 @@ def test_open_checkpointer_keeps_conversations_on_either_database(
     assert [m.text for m in model.prompts[0][1:]] == ["how was it?", "Which metric?", "sleep"]
     saver.delete_thread(f"alex/alex/{backend}")
     assert graph.get_state(config).values == {}
+
+
+def test_the_first_drafts_verdict_is_kept_for_evaluation(tools):
+    probe = run(tools, [call("stats_lookup", {"metric": "steps"}), AIMessage("x [1]")], "steps?")
+    assert probe[0]["draft_grounded"] is True
+    replies = [
+        call("stats_lookup", {"metric": "steps"}),
+        AIMessage("You walked 123456 steps a day. [1]"),
+        AIMessage(f"{summary_of(probe[0])} [1]"),
+    ]
+    state, _ = run(tools, replies, "How much did I walk?")
+    assert state["draft_grounded"] is False and state["grounded"] and not state["fallback"]
+    assert run(tools, [], "I want to end my life")[0]["draft_grounded"] is None
