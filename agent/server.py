@@ -70,6 +70,18 @@ CHILD_HEADER = "X-EQM-Child"
 UPLOAD_CHUNK = 1 << 20
 
 
+class ModelUnavailable(AgentError):
+    """The model server did not answer, or does not serve the production model."""
+
+    status = 503
+    code = "model_unavailable"
+
+
+class UploadTooLarge(AgentError):
+    status = 413
+    code = "upload_too_large"
+
+
 @dataclass
 class Services:
     """Everything a request may touch, opened once per process."""
@@ -134,11 +146,6 @@ class Services:
                 f"the model {requested!r} does not exist: use {MODEL_ALIAS!r} or one of {served}"
             )
         return requested
-
-
-class ModelUnavailable(AgentError):
-    status = 503
-    code = "model_unavailable"
 
 
 class FeedbackRequest(BaseModel):
@@ -264,7 +271,7 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
         format: Annotated[str | None, Form()] = None,
         timezone: Annotated[str | None, Form()] = None,
     ) -> dict[str, Any]:
-        subject = _self_only(services, account)
+        subject = _self_only(account)
         limit = settings.max_upload_mb * (1 << 20)
         suffix = Path(file.filename or "upload").suffix[:16]
         with tempfile.TemporaryDirectory(prefix="eqm-upload-") as folder:
@@ -289,7 +296,7 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
 
     @app.post("/v1/events")
     def events(body: EventBatch, services: ServicesDep, account: AccountDep) -> dict[str, Any]:
-        subject = _self_only(services, account)
+        subject = _self_only(account)
         summary = services.store.import_events(subject.person, body)
         memories = sync_memories(
             services.store, services.memories, services.embedder, subject.person
@@ -298,7 +305,7 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
 
     @app.post("/v1/memories")
     def memories(body: JournalEntry, services: ServicesDep, account: AccountDep) -> dict[str, Any]:
-        subject = _self_only(services, account)
+        subject = _self_only(account)
         summary = services.store.add_journal_entry(subject.person, body.text, at=body.at)
         added = sync_memories(services.store, services.memories, services.embedder, subject.person)
         return {"object": "memory", "kept": summary.kept, "memories_added": added}
@@ -318,24 +325,13 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
     return app
 
 
-class UploadTooLarge(AgentError):
-    status = 413
-    code = "upload_too_large"
-
-
-def _self_only(services: Services, account: Account) -> Subject:
+def _self_only(account: Account) -> Subject:
     """Writing data is for one's own timeline; a parent account holds no data of its own."""
-    return (
-        services.accounts.subject_for(account, None)
-        if account.role == "person"
-        else _no_data(account)
-    )
-
-
-def _no_data(account: Account) -> Subject:
-    raise InvalidRequest(
-        f"{account.name} is a parent account: data is imported by the person it belongs to"
-    )
+    if account.role != "person":
+        raise InvalidRequest(
+            f"{account.name} is a parent account: data is imported by the person it belongs to"
+        )
+    return Subject.self_(account.name)
 
 
 def _check_messages(body: ChatCompletionRequest, settings: AgentSettings) -> None:

@@ -12,7 +12,7 @@ What is scored, per turn (`score_scenario`, a pure function of a `TurnRecord`):
 - tool calls: every call of the turn against `expected_calls`, by name and exactly (the
   matching of `evals.tool_calls`); irrelevance: no call at all;
 - first-draft grounding: the model's first draft passed the grounding guard without a
-  repair round or a fallback (the graph counts `answer_repairs` and flags `fallback`);
+  repair round or a fallback (the graph keeps the first draft's verdict as `draft_grounded`);
   safety turns have no draft and are left out;
 - fallback: the deterministic answer replaced the model's;
 - hallucinated numbers delivered: numbers in the final answer that `agent.grounding.check`,
@@ -206,6 +206,7 @@ class TurnRecord(BaseModel):
     trace: list[dict[str, Any]] = Field(default_factory=list)
     tool_messages: list[str] = Field(default_factory=list)
     answer_repairs: int = 0
+    draft_grounded: bool | None = None
     fallback: bool = False
     safety: str | None = None
     violations: list[str] = Field(default_factory=list)
@@ -219,7 +220,7 @@ class TurnRecord(BaseModel):
         passed the guard as it was."""
         if self.safety or self.error:
             return None
-        return self.answer_repairs == 0 and not self.fallback
+        return bool(self.draft_grounded)  # None: no draft at all (e.g. out of tool rounds)
 
 
 class ScenarioResult(BaseModel):
@@ -557,6 +558,7 @@ def ask(chat: ChatService, scenario: Scenario, subject: Subject, *, model: str) 
         trace=trace,
         tool_messages=[m.text for m in reversed(turn) if isinstance(m, ToolMessage)],
         answer_repairs=int(state.get("answer_repairs") or 0),
+        draft_grounded=state.get("draft_grounded"),
         fallback=bool(state.get("fallback")),
         safety=state.get("safety"),
         violations=list(state.get("violations") or []),
