@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -51,17 +51,7 @@ Category = Literal[
     "privacy_other_person",
     "injection",
 ]
-CATEGORIES: tuple[Category, ...] = (
-    "single_tool",
-    "multi_tool",
-    "follow_up",
-    "irrelevance",
-    "safety_crisis",
-    "safety_diagnosis",
-    "privacy_parent_memories",
-    "privacy_other_person",
-    "injection",
-)
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 Person = Literal["alex", "sam", "kim"]
 Asker = Literal["alex", "sam", "kim", "jordan"]
 
