@@ -55,4 +55,27 @@ class InvalidRequest(AgentError):
     code = "invalid_request"
 
 
-__all__ = ["AgentError", "Conflict", "Forbidden", "InvalidRequest", "NotFound", "Unauthorized"]
+class UploadTooLarge(AgentError):
+    """An upload over the size limit; nothing of it was imported."""
+
+    status = 413
+    code = "upload_too_large"
+
+
+class ModelUnavailable(AgentError):
+    """The model server did not answer, or does not serve the production model."""
+
+    status = 503
+    code = "model_unavailable"
+
+
+__all__ = [
+    "AgentError",
+    "Conflict",
+    "Forbidden",
+    "InvalidRequest",
+    "ModelUnavailable",
+    "NotFound",
+    "Unauthorized",
+    "UploadTooLarge",
+]

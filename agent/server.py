@@ -47,7 +47,7 @@ from agent.accounts import Account, Accounts
 from agent.completions import CompletionLog
 from agent.config import AgentSettings
 from agent.conversations import ChatService, open_checkpointer
-from agent.errors import AgentError, InvalidRequest, NotFound
+from agent.errors import AgentError, InvalidRequest, ModelUnavailable, NotFound, UploadTooLarge
 from agent.openai_schema import (
     ChatCompletionRequest,
     chunk_body,
@@ -68,18 +68,6 @@ log = logging.getLogger(__name__)
 MODEL_ALIAS = "eqm"
 CHILD_HEADER = "X-EQM-Child"
 UPLOAD_CHUNK = 1 << 20
-
-
-class ModelUnavailable(AgentError):
-    """The model server did not answer, or does not serve the production model."""
-
-    status = 503
-    code = "model_unavailable"
-
-
-class UploadTooLarge(AgentError):
-    status = 413
-    code = "upload_too_large"
 
 
 @dataclass

@@ -25,17 +25,14 @@ from agent.completions import CompletionLog, CompletionRecord
 from brain.config import Settings
 from training.default_model import DefaultModelSpec, build_default, cached_corpus
 from training.preference import FeedbackTrainingConfig, train_feedback
-from training.preference.simulate import SimulatedTurn, teacher_turns
+from training.preference.simulate import SimulatedTurn, corpus_metrics, teacher_turns
 from training.registry import ModelRegistry
 
 
 def simulated_turns(items: int) -> tuple[list[SimulatedTurn], dict[str, list[str]]]:
     """Answers after tool calls from the teacher corpus, and each person's metrics."""
     conversations, _ = cached_corpus(DefaultModelSpec(), Settings(), lambda _: None)
-    metrics = {
-        c["person"]: c["tools"][1]["function"]["parameters"]["properties"]["metric"]["enum"]
-        for c in conversations
-    }
+    metrics = corpus_metrics(conversations)
     turns = [
         t
         for c in conversations

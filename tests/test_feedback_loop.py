@@ -25,7 +25,7 @@ from tools import openai_tools
 from tools.prompt import SYSTEM_PROMPT
 from training.default_model import DefaultModelSpec, build_default, cached_corpus
 from training.preference import FeedbackTrainingConfig, train_feedback
-from training.preference.simulate import SimulatedTurn, teacher_turns
+from training.preference.simulate import SimulatedTurn, corpus_metrics, teacher_turns
 from training.registry import ModelRegistry
 from training.serving import ModelServer, ServerConfig, default_vllm_python, free_port
 
@@ -97,10 +97,7 @@ def test_rated_feedback_moves_a_candidate_and_keeps_its_tool_calls(tmp_path: Pat
     registry = ModelRegistry(settings.data_dir / "models")
     base = report.name
     conversations, _ = cached_corpus(DefaultModelSpec(), Settings(), lambda _: None)
-    metrics = {
-        c["person"]: c["tools"][1]["function"]["parameters"]["properties"]["metric"]["enum"]
-        for c in conversations
-    }
+    metrics = corpus_metrics(conversations)
     turns = [
         t
         for c in conversations

@@ -34,7 +34,7 @@ from training.preference import (
     teacher_answer,
     train_feedback,
 )
-from training.preference.simulate import SimulatedTurn, teacher_turns
+from training.preference.simulate import SimulatedTurn, corpus_metrics, teacher_turns
 from training.registry import CARD, ModelCard, ModelRegistry
 from training.student import turn_pairs
 from training.tokenizer import load_tokenizer
@@ -54,10 +54,7 @@ def corpus() -> list[dict]:
 @pytest.fixture(scope="module")
 def metrics(corpus) -> dict[str, list[str]]:
     """Each demo person's metrics, as the corpus's tools offered them."""
-    return {
-        c["person"]: c["tools"][1]["function"]["parameters"]["properties"]["metric"]["enum"]
-        for c in corpus
-    }
+    return corpus_metrics(corpus)
 
 
 @pytest.fixture(scope="module")

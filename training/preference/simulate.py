@@ -46,6 +46,17 @@ def teacher_turns(conversation: dict[str, Any]) -> list[SimulatedTurn]:
     return turns
 
 
+def corpus_metrics(conversations: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Each person's metrics, as the corpus's tools offered them (the metric enum)."""
+    metrics = {}
+    for conversation in conversations:
+        for tool in conversation["tools"]:
+            if tool["function"]["name"] == "stats_lookup":
+                properties = tool["function"]["parameters"]["properties"]
+                metrics[conversation["person"]] = properties["metric"]["enum"]
+    return metrics
+
+
 def _as_recorded(message: dict[str, Any]) -> dict[str, Any]:
     if not message.get("tool_calls"):
         return dict(message)
@@ -104,4 +115,4 @@ def _result(call: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-__all__ = ["SimulatedTurn", "teacher_turns"]
+__all__ = ["SimulatedTurn", "corpus_metrics", "teacher_turns"]
