@@ -19,9 +19,30 @@ class AgentSettings(Settings):
         description='The served model that `model: "eqm"` means; default: the first one '
         "the model server lists.",
     )
+    candidate_model: str | None = Field(
+        default=None,
+        description='A/B: a candidate model that answers a share of `model: "eqm"` traffic.',
+    )
+    candidate_share: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="A/B: the share of conversations it answers."
+    )
+    candidate_url: str | None = Field(
+        default=None,
+        description="A/B: where the candidate is served (default: EQM_MODEL_URL, e.g. a LoRA "
+        "adapter of the production model on the same vLLM).",
+    )
     model_timeout_s: float = Field(default=60.0, description="Seconds one model call may take.")
     turn_seconds: float = Field(default=60.0, description="Seconds one chat turn may take.")
     max_message_chars: int = Field(default=8_000, description="Longest accepted message.")
     max_messages: int = Field(default=200, description="Most messages in one request.")
     max_upload_mb: int = Field(default=256, description="Largest accepted import upload.")
     max_body_kb: int = Field(default=1_024, description="Largest accepted JSON request body.")
+
+    def url_for(self, model: str) -> str:
+        """The endpoint that serves `model`."""
+        if self.candidate_url and model == self.candidate_model:
+            return self.candidate_url
+        return self.model_url
+
+    def model_urls(self) -> list[str]:
+        return list(dict.fromkeys(u for u in (self.model_url, self.candidate_url) if u))

@@ -93,7 +93,7 @@ class ChatService:
 
         return ChatOpenAI(
             model=name,
-            base_url=self.settings.model_url,
+            base_url=self.settings.url_for(name),
             api_key="EMPTY",  # vLLM's server wants none; the library wants a value
             temperature=0,
             max_tokens=320,

@@ -63,6 +63,7 @@ class TurnState(TypedDict, total=False):
     safety: Safety | None
     violations: list[str]
     draft_grounded: bool | None
+    first_draft: str | None
     model_seconds: float
     usage: dict[str, int]
 
@@ -103,6 +104,7 @@ def start_turn(state: TurnState) -> dict[str, Any]:
         "safety": None,
         "violations": [],
         "draft_grounded": None,
+        "first_draft": None,
         "model_seconds": 0.0,
         "usage": {"prompt_tokens": 0, "completion_tokens": 0},
     }
@@ -173,7 +175,11 @@ def guard(state: TurnState) -> dict[str, Any]:
     evidence = _evidence(state.get("trace", []))
     draft = state.get("draft") or ""
     verdict = check(draft, evidence)
-    first = {} if state.get("draft_grounded") is not None else {"draft_grounded": verdict.grounded}
+    first = (
+        {}
+        if state.get("draft_grounded") is not None
+        else {"draft_grounded": verdict.grounded, "first_draft": draft}
+    )
     if verdict.grounded:
         return {**_final(draft, grounded=True), **first}
     violations = [v.message for v in verdict.violations]

@@ -69,6 +69,7 @@ __all__ = [
     "check",
     "fallback_answer",
     "repair_prompt",
+    "unfound_numbers",
 ]
 
 ViolationKind = Literal[
@@ -555,6 +556,17 @@ def check(draft: str, evidence: list[Evidence], *, kind_hint: KindHint | None = 
         cited=sorted(cited),
         numbers_checked=checked,
     )
+
+
+def unfound_numbers(text: str, evidence: list[Evidence]) -> tuple[int, list[str]]:
+    """How many numbers `text` states, and those found in no call of `evidence` (citations
+    ignored: this asks whether a number is anywhere in the turn's tool outputs, not whether
+    the right call is cited). The fixed safety texts state none."""
+    verdict = check(_CITATION.sub(" ", text), evidence) if text.strip() else None
+    if verdict is None:
+        return 0, []
+    unfound = [v.text for v in verdict.violations if v.kind == "ungrounded_number"]
+    return verdict.numbers_checked, unfound
 
 
 def _ungrounded(

@@ -12,8 +12,11 @@ deletion, every route scoped to the person behind the bearer key.
     DELETE /v1/me               everything about you, gone
     GET  /healthz
 
-Every EQM_FEEDBACK_TRAIN_EVERY ratings (default 200) a feedback training starts in the
-background and registers a candidate; only the eval gate can promote it.
+`model: "eqm"` is the production model (EQM_MODEL_NAME); with EQM_CANDIDATE_MODEL and
+EQM_CANDIDATE_SHARE set, that share of conversations goes to the candidate instead (A/B), and
+each completion records which model answered. Every EQM_FEEDBACK_TRAIN_EVERY ratings
+(default 200) a feedback training starts in the background and registers a candidate; only
+the eval gate can promote it.
 
 Errors use OpenAI's body, `{"error": {"message", "type", "param", "code"}}`, with a 4xx status
 that says whose fault it is; the model server being down is a 503.
@@ -35,7 +38,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import httpx
 import openai
 from fastapi import Depends, FastAPI, File, Form, Header, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -47,13 +49,14 @@ from agent.accounts import Account, Accounts
 from agent.completions import CompletionLog
 from agent.config import AgentSettings
 from agent.conversations import ChatService, open_checkpointer
-from agent.errors import AgentError, InvalidRequest, ModelUnavailable, NotFound, UploadTooLarge
+from agent.errors import AgentError, InvalidRequest, ModelUnavailable, UploadTooLarge
 from agent.openai_schema import (
     ChatCompletionRequest,
     chunk_body,
     completion_body,
     error_body,
 )
+from agent.routing import MODEL_ALIAS, ModelRouter
 from brain.analytics.service import Analytics
 from brain.errors import BrainError, UnknownPerson
 from brain.importers.events import EventBatch
@@ -65,7 +68,6 @@ from training.registry import ModelRegistry
 
 log = logging.getLogger(__name__)
 
-MODEL_ALIAS = "eqm"
 CHILD_HEADER = "X-EQM-Child"
 UPLOAD_CHUNK = 1 << 20
 
@@ -82,6 +84,7 @@ class Services:
     embedder: SentenceTransformerEmbedder
     chat: ChatService
     trainer: FeedbackTrainer
+    router: ModelRouter
 
     @classmethod
     def open(cls, settings: AgentSettings) -> Services:
@@ -103,37 +106,15 @@ class Services:
                 progress_bars=False,
             ),
         )
+        accounts = Accounts.open(url)
+        router = ModelRouter(settings)
         return cls(
-            settings, store, Accounts.open(url), completions, memories, embedder, chat, trainer
+            settings, store, accounts, completions, memories, embedder, chat, trainer, router
         )
 
     def close(self) -> None:
         for closable in (self.accounts, self.completions, self.memories, self.store):
             closable.close()
-
-    def served_models(self) -> list[str]:
-        """What the model server serves, asked each time (it may be restarted)."""
-        try:
-            response = httpx.get(f"{self.settings.model_url.rstrip('/')}/models", timeout=5)
-            response.raise_for_status()
-            return [m["id"] for m in response.json()["data"]]
-        except (httpx.HTTPError, KeyError, ValueError) as e:
-            raise ModelUnavailable(
-                f"the model server at {self.settings.model_url} did not answer: {e}"
-            ) from e
-
-    def resolve_model(self, requested: str) -> str:
-        served = self.served_models()
-        if requested == MODEL_ALIAS:
-            name = self.settings.model_name or (served[0] if served else None)
-            if name is None or name not in served:
-                raise ModelUnavailable(f"the production model {name!r} is not being served")
-            return name
-        if requested not in served:
-            raise NotFound(
-                f"the model {requested!r} does not exist: use {MODEL_ALIAS!r} or one of {served}"
-            )
-        return requested
 
 
 class FeedbackRequest(BaseModel):
@@ -204,14 +185,14 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
     @app.get("/healthz")
     def healthz(services: ServicesDep) -> dict[str, Any]:
         try:
-            models = services.served_models()
+            models = services.router.served_models()
         except ModelUnavailable:
             models = []
         return {"status": "ok", "model_server": bool(models), "models": models}
 
     @app.get("/v1/models")
     def list_models(services: ServicesDep, _: AccountDep) -> dict[str, Any]:
-        served = services.served_models()
+        served = services.router.served_models()
         names = [MODEL_ALIAS, *served]
         return {
             "object": "list",
@@ -227,7 +208,8 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
     ) -> Response:
         _check_messages(body, settings)
         subject = services.accounts.subject_for(account, body.child or child, action="chat")
-        model = services.resolve_model(body.model)
+        route = f"{account.name}/{body.conversation_id}" if body.conversation_id else None
+        model = services.router.resolve(body.model, route)
         try:
             outcome = services.chat.turn(
                 subject, body.messages, model=model, conversation_id=body.conversation_id

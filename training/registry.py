@@ -3,6 +3,8 @@
 Layout under `EQM_DATA_DIR/models/`:
     <name>/                 a Hugging Face model folder, or a LoRA adapter folder
     <name>/eqm-model.json   its card: base, kind, training data hash, config, metrics, created
+    <name>/evals/<suite>.json          its latest eval report on a suite (`eqm eval run`)
+    <name>/gates/<baseline>.json       the gate's verdict against a baseline (`eqm eval gate`)
     production.json         which model serves as "eqm", and the history of promotions
 
 A model folder is registered by writing its card last, atomically, so a training run that
@@ -52,6 +54,10 @@ class Promotion(BaseModel):
     model: str
     at: datetime
     reason: str
+    forced: bool = False
+    gate: dict[str, Any] | None = Field(
+        default=None, description="The passing gate report that allowed it."
+    )
 
 
 class ProductionPointer(BaseModel):
@@ -136,18 +142,43 @@ class ModelRegistry:
         """
         if self.pointer().production is not None:
             return False
-        self._move_production(name, "first model of an empty registry")
+        self.move_production(name, "first model of an empty registry")
         return True
 
-    def _move_production(self, name: str, reason: str) -> None:
-        """The one place the pointer moves (promotion, from the eval harness, calls it)."""
+    def move_production(
+        self,
+        name: str,
+        reason: str,
+        *,
+        forced: bool = False,
+        gate: dict[str, Any] | None = None,
+    ) -> Promotion:
+        """The one place the pointer moves; `evals.release.promote` decides when (a passing
+        gate, or `forced` with a reason), and the history keeps why."""
         self.card(name)  # must be registered
         pointer = self.pointer()
-        history = [*pointer.history, Promotion(model=name, at=datetime.now(UTC), reason=reason)]
+        promotion = Promotion(
+            model=name, at=datetime.now(UTC), reason=reason, forced=forced, gate=gate
+        )
+        history = [*pointer.history, promotion]
         _atomic_write(
             self.root / POINTER,
             ProductionPointer(production=name, history=history).model_dump_json(indent=2),
         )
+        return promotion
+
+    def write_record(self, name: str, relative: str, text: str) -> Path:
+        """Keep a file about a registered model (eval reports, gate verdicts) in its folder,
+        written atomically; returns its path."""
+        self.card(name)
+        path = self.path(name) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, text)
+        return path
+
+    def read_record(self, name: str, relative: str) -> str | None:
+        path = self.path(name) / relative
+        return path.read_text() if path.exists() else None
 
 
 def card_summary(card: ModelCard, production: str | None) -> dict[str, Any]:

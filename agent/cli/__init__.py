@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from agent.cli import brain, data, feedback, model, models, serve, tools, train, users
+from agent.cli import brain, data, evals, feedback, model, models, serve, tools, train, users
 
 app = typer.Typer(
     name="eqm",
@@ -27,6 +27,7 @@ models.register(app)
 model.register(app)
 train.register(app)
 feedback.register(app)
+evals.register(app)
 users.register(app)
 serve.register(app)
 
@@ -35,10 +36,12 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI; exits with 0, 1 for a library error, 2 for a usage error."""
     from agent.errors import AgentError
     from brain.errors import BrainError
+    from evals.release import ReleaseError
+    from evals.suite import SuiteError
     from training.errors import TrainingError
 
     try:
         app(args=argv, prog_name="eqm")
-    except (AgentError, BrainError, TrainingError) as e:
+    except (AgentError, BrainError, ReleaseError, SuiteError, TrainingError) as e:
         typer.echo(f"error: {e}", err=True)
         sys.exit(1)

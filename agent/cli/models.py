@@ -52,5 +52,34 @@ def show(name: Annotated[str, typer.Argument(help="The model's name.")]) -> None
     )
 
 
+@app.command()
+def promote(
+    name: Annotated[str, typer.Argument(help="The model to make production.")],
+    suite: Annotated[str, typer.Option(help="The suite its gate ran on.")] = "eqm-v1",
+    force: Annotated[
+        bool, typer.Option("--force", help="Promote without a passing gate (asks why).")
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option(help="Why a forced promotion is right (kept in the history).")
+    ] = None,
+) -> None:
+    """Make NAME the production model: only with a passing `eqm eval gate` against the
+    current production, recorded in the registry; --force skips the gate, with a reason.
+
+    Example: eqm models promote eqm-default-cebc913fd6-kto-1a2b3c4d
+    """
+    from evals.release import promote as promote_model
+    from training.registry import ModelRegistry
+
+    if force and reason is None:
+        reason = typer.prompt("Why promote without a passing gate?")
+    if reason is not None and not force:
+        raise typer.BadParameter("--reason goes with --force")
+    promotion = promote_model(
+        ModelRegistry(), name, suite=suite, force_reason=reason if force else None
+    )
+    typer.echo(f"{promotion.model} is production ({promotion.reason})")
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="models")

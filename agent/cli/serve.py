@@ -37,15 +37,15 @@ def serve(
 
 
 @contextmanager
-def api_server(host: str, port: int, settings: Any = None) -> Iterator[str]:
-    """The API server in a background thread for the length of the block; yields its URL."""
+def api_server(host: str, port: int, settings: Any = None, services: Any = None) -> Iterator[str]:
+    """The API server in a background thread for the length of the block; yields its URL.
+    `services`, when given, are used as they are (and left open)."""
     import uvicorn
 
     from agent.server import create_app
 
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
-    )
+    app = create_app(settings, services)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="eqm-api", daemon=True)
     thread.start()
     deadline = time.monotonic() + 120

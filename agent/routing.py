@@ -1,0 +1,73 @@
+"""Which served model answers a request: `eqm` means production, or, for an A/B share of
+conversations, the candidate.
+
+With EQM_CANDIDATE_MODEL and EQM_CANDIDATE_SHARE set, that share of conversations goes to the
+candidate (served by EQM_CANDIDATE_URL, or by the production model server, e.g. as a LoRA
+adapter). A conversation stays on the model it started with: a request that continues one
+(`conversation_id`) is routed by a hash of the asker and the conversation, a new one at
+random. Each completion records the model that answered, which `eqm feedback stats`
+compares.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+
+import httpx
+
+from agent.config import AgentSettings
+from agent.errors import ModelUnavailable, NotFound
+
+__all__ = ["MODEL_ALIAS", "ModelRouter", "bucket"]
+
+log = logging.getLogger(__name__)
+
+MODEL_ALIAS = "eqm"
+
+
+def bucket(route_key: str | None) -> float:
+    """A number in [0, 1): the same for the same key, uniform at random without one."""
+    if route_key is None:
+        return secrets.randbelow(1 << 32) / (1 << 32)
+    digest = hashlib.sha256(route_key.encode()).digest()
+    return int.from_bytes(digest[:4], "big") / (1 << 32)
+
+
+class ModelRouter:
+    def __init__(self, settings: AgentSettings) -> None:
+        self.settings = settings
+
+    def served_models(self) -> list[str]:
+        """What the model servers serve, asked each time (they may be restarted); a
+        candidate server that does not answer only takes the candidate out of the split."""
+        served: list[str] = []
+        for url in self.settings.model_urls():
+            try:
+                response = httpx.get(f"{url.rstrip('/')}/models", timeout=5)
+                response.raise_for_status()
+                served += [m["id"] for m in response.json()["data"]]
+            except (httpx.HTTPError, KeyError, ValueError) as e:
+                if url == self.settings.model_url:
+                    raise ModelUnavailable(f"the model server at {url} did not answer: {e}") from e
+                log.warning("the candidate's model server at %s did not answer: %s", url, e)
+        return served
+
+    def resolve(self, requested: str, route_key: str | None = None) -> str:
+        """The served model for a request's `model`; `route_key` keeps a conversation on
+        one side of the A/B split."""
+        served = self.served_models()
+        if requested == MODEL_ALIAS:
+            candidate = self.settings.candidate_model
+            if candidate in served and bucket(route_key) < self.settings.candidate_share:
+                return candidate
+            name = self.settings.model_name or (served[0] if served else None)
+            if name is None or name not in served:
+                raise ModelUnavailable(f"the production model {name!r} is not being served")
+            return name
+        if requested not in served:
+            raise NotFound(
+                f"the model {requested!r} does not exist: use {MODEL_ALIAS!r} or one of {served}"
+            )
+        return requested
