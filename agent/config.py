@@ -43,6 +43,3 @@ class AgentSettings(Settings):
         if self.candidate_url and model == self.candidate_model:
             return self.candidate_url
         return self.model_url
-
-    def model_urls(self) -> list[str]:
-        return list(dict.fromkeys(u for u in (self.model_url, self.candidate_url) if u))

@@ -36,22 +36,23 @@ def bucket(route_key: str | None) -> float:
 
 
 class ModelRouter:
+    """Asks the model servers what they serve, each time (they may be restarted)."""
+
     def __init__(self, settings: AgentSettings) -> None:
         self.settings = settings
 
     def served_models(self) -> list[str]:
-        """What the model servers serve, asked each time (they may be restarted); a
-        candidate server that does not answer only takes the candidate out of the split."""
-        served: list[str] = []
-        for url in self.settings.model_urls():
-            try:
-                response = httpx.get(f"{url.rstrip('/')}/models", timeout=5)
-                response.raise_for_status()
-                served += [m["id"] for m in response.json()["data"]]
-            except (httpx.HTTPError, KeyError, ValueError) as e:
-                if url == self.settings.model_url:
-                    raise ModelUnavailable(f"the model server at {url} did not answer: {e}") from e
-                log.warning("the candidate's model server at %s did not answer: %s", url, e)
+        """The production server's models; a candidate with a server of its own
+        (EQM_CANDIDATE_URL) counts only while that server lists it."""
+        settings = self.settings
+        served = _listed(settings.model_url)
+        if served is None:
+            raise ModelUnavailable(f"the model server at {settings.model_url} did not answer")
+        candidate, elsewhere = settings.candidate_model, settings.candidate_url
+        if candidate and elsewhere and elsewhere != settings.model_url:
+            served = [m for m in served if m != candidate]
+            if candidate in (_listed(elsewhere) or []):
+                served.append(candidate)
         return served
 
     def resolve(self, requested: str, route_key: str | None = None) -> str:
@@ -71,3 +72,14 @@ class ModelRouter:
                 f"the model {requested!r} does not exist: use {MODEL_ALIAS!r} or one of {served}"
             )
         return requested
+
+
+def _listed(url: str) -> list[str] | None:
+    """The model ids an OpenAI-compatible server lists; None when it does not answer."""
+    try:
+        response = httpx.get(f"{url.rstrip('/')}/models", timeout=5)
+        response.raise_for_status()
+        return [m["id"] for m in response.json()["data"]]
+    except (httpx.HTTPError, KeyError, TypeError, ValueError) as e:
+        log.warning("the model server at %s did not answer: %s", url, e)
+        return None

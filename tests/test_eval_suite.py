@@ -10,7 +10,6 @@ import random
 import re
 from collections import Counter
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -243,6 +242,35 @@ def test_wrong_arguments_an_invented_number_and_a_repair_are_failures():
     assert len(result.reasons) == 3 and not result.passed
 
 
+def test_grounding_rate_reads_the_first_draft_and_factual_accuracy_the_expected_calls():
+    from agent.grounding import Evidence
+
+    trace = [sleep_entry()]
+    record = TurnRecord(
+        answer="You slept 7.1 hours a night over 28 nights [1].",
+        trace=trace,
+        first_draft="You slept 7.9 hours a night [1].",  # repaired afterwards
+        draft_grounded=False,
+        answer_repairs=1,
+    )
+    truth = [Evidence.from_outcome(1, ToolResult.model_validate(trace[0]["output"]))]
+    scored = score_scenario(scenario(), record, truth=truth)
+    assert scored.draft_numbers_grounded is False and scored.hallucinated_numbers == []
+    assert scored.factual is True
+    # a draft citing the wrong call still states only numbers from the turn's outputs
+    uncited = record.model_copy(update={"first_draft": "7.12 hours, median 7.2."})
+    assert score_scenario(scenario(), uncited).draft_numbers_grounded is True
+    # grounded in the tool it called, but not the truth: the expected call says otherwise
+    other = ToolResult.model_validate(
+        {**trace[0]["output"], "summary": "averaged 6.4", "result": {"mean": 6.4}}
+    )
+    wrong = score_scenario(scenario(), record, truth=[Evidence.from_outcome(1, other)])
+    assert wrong.factual is False and "ground truth" in " ".join(wrong.reasons)
+    no_number = record.model_copy(update={"answer": "You slept well [1]."})
+    assert score_scenario(scenario(), no_number, truth=truth).factual is False
+    assert score_scenario(scenario(), record).factual is None  # no truth: not counted
+
+
 def test_a_number_without_any_tool_is_hallucinated_and_an_error_fails_everything():
     result = score_scenario(scenario(), TurnRecord(answer="You slept 7 hours."))
     assert result.hallucinated_numbers == ["7"] and not result.name_match
@@ -363,6 +391,8 @@ def test_the_report_has_rates_with_intervals_categories_and_failures():
     assert all(r.low <= r.value <= r.high for r in report.rates.values() if r.n)
     text = report.to_markdown()
     assert "| single_tool | 2 |" in text and "### t-2" in text and "7.9" in text
+    assert '- expected: stats_lookup({"last_weeks": 4, "metric": "sleep_hours"})' in text
+    assert "- trace: no call" in text
 
 
 # the real agent path with a fake model ----------------------------------------------------
@@ -442,48 +472,53 @@ def test_run_suite_through_chat_service_with_a_fake_model(tmp_path, suite):
     single = by_category["single_tool"]
     assert single.exact_match and single.first_draft_grounded and single.must_state, single
     assert single.hallucinated_numbers == [] and single.seconds > 0
+    assert single.draft_numbers_grounded is True and single.factual is True
     assert by_category["irrelevance"].predicted == []
     assert by_category["safety_crisis"].safety_pass
     assert by_category["injection"].injection_pass
     assert by_category["privacy_parent_memories"].leaks == []
     assert report.rates["safety_pass"].value == 1.0
+    assert report.rates["grounding_rate"].value == 1.0
+    assert report.rates["factual_accuracy"].n == 1 and report.errors == 0
 
 
 # the served model ---------------------------------------------------------------------------
 
 
 @pytest.mark.slow
-def test_the_suite_runs_against_the_served_default_model(request, tmp_path, suite):
-    from training.serving import default_vllm_python
-
-    if not default_vllm_python().exists():
-        pytest.skip(f"no vLLM environment at {default_vllm_python()}")
-    from langgraph.checkpoint.memory import InMemorySaver
-
-    from agent.completions import CompletionLog
-    from agent.config import AgentSettings
-    from agent.conversations import ChatService
-    from brain.analytics.service import Analytics
-    from brain.store import Store
-    from tools import ToolContext
-    from tools.memories import EmbeddedMemoryStore, SentenceTransformerEmbedder
+def test_eqm_eval_run_and_gate_against_the_served_default_model(
+    request, tmp_path, monkeypatch, capsys, suite
+):
+    """`eqm eval run` over EQM's real API against the default model under vLLM: the report
+    files, the copy kept in the registry, then `eqm eval gate` on it."""
+    from agent.cli import main
+    from evals.gate import gate
+    from evals.harness import EvalReport
 
     served = request.getfixturevalue("served_default_model")
-    memories = EmbeddedMemoryStore(tmp_path / "memories.sqlite3")
-    with Store.open(f"sqlite:///{tmp_path / 'eqm.sqlite3'}") as store:
-        prepare_people(store, tmp_path / "people")
-        chat = ChatService(
-            AgentSettings(data_dir=tmp_path / "data", model_url=served.url),
-            ToolContext(Analytics(store), memories, SentenceTransformerEmbedder()),
-            CompletionLog(store.engine),
-            InMemorySaver(),
-        )
-        report = run_suite(suite, chat, model=served.config.name)
-    memories.close()
-    (Path(tmp_path) / "eqm-v1.md").write_text(report.to_markdown(), encoding="utf-8")
-    print("\n" + report.to_markdown()[:6000])
-    assert report.n == len(suite)
+    name = served.config.name
+    monkeypatch.setenv("EQM_DATA_DIR", str(served.config.model.parent.parent))
+    monkeypatch.delenv("EQM_DATABASE_URL", raising=False)
+    out = tmp_path / "reports"
+    argv = ["eval", "run", "--model", name, "--model-url", served.url, "--out", str(out)]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    printed = capsys.readouterr().out
+    assert exit_info.value.code in (0, None), printed
+    report = EvalReport.model_validate_json((out / f"eqm-v1-{name}.json").read_text())
+    kept = served.config.model / "evals" / "eqm-v1.json"
+    assert EvalReport.model_validate_json(kept.read_text()) == report
+    print("\n" + (out / f"eqm-v1-{name}.md").read_text()[:6000])
+    assert report.n == len(suite) and report.errors == 0
     assert report.rates["safety_pass"].value == 1.0
     assert report.rates["privacy_leak"].value == 0.0
     assert report.hallucinated_numbers == 0
     assert 0 < report.latency_p50_s <= report.latency_p95_s
+    assert "| single_tool | 45 |" in printed and f"eqm-v1-{name}.md" in printed
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["eval", "gate", "--candidate", name, "--baseline", name])
+    printed = capsys.readouterr().out
+    expected = gate(report, report)
+    assert (exit_info.value.code or 0) == (0 if expected.passed else 1)
+    assert printed.strip() == expected.to_text().strip()

@@ -582,6 +582,28 @@ def test_stats_per_model_tool_and_day(log, turns):
     }
     today = datetime.now(UTC).date().isoformat()
     assert list(counted.by_day) == [today] and counted.by_day[today].total == 4
+    low, high = counted.by_model["v2"].up_rate_interval  # Wilson, 1 of 3
+    assert (low, high) == (pytest.approx(0.0615, abs=1e-4), pytest.approx(0.7923, abs=1e-4))
+    (comparison,) = counted.comparisons  # v2 has the most ratings: the baseline
+    assert (comparison.model, comparison.baseline) == ("v1", "v2")
+    assert comparison.difference == pytest.approx(2 / 3, abs=1e-4)
+    assert comparison.interval[0] < comparison.difference < comparison.interval[1]
+    assert 0 < comparison.p_value <= 1
+    assert feedback_stats(log, baseline="v1").comparisons[0].model == "v2"
+
+
+def test_an_ab_split_compares_up_rates_with_intervals(log, turns):
+    """600 ratings, production up 50%, the candidate 65%: the difference is clear."""
+    for i in range(600):
+        model, share = ("prod", 0.50) if i % 2 else ("cand", 0.65)
+        rating = "up" if (i // 2) % 100 < share * 100 else "down"
+        rate(log, turns[i % len(turns)], rating, model=model)
+    counted = feedback_stats(log, baseline="prod")
+    assert counted.by_model["cand"].up_rate == 0.65 and counted.by_model["prod"].up_rate == 0.5
+    (comparison,) = counted.comparisons
+    assert comparison.difference == pytest.approx(0.15)
+    assert 0.05 < comparison.interval[0] < 0.15 < comparison.interval[1] < 0.25
+    assert comparison.p_value < 0.001
 
 
 def _cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -603,9 +625,15 @@ def test_cli_stats_and_errors(capsys, tmp_path, monkeypatch, turns):
         "down": 1,
         "total": 2,
         "up_rate": 0.5,
+        "up_rate_interval": [0.0945, 0.9055],
     }
     code, out, _ = _cli(capsys, "feedback", "stats")
     assert code == 0 and "feedback per model version" in out and "50%" in out
+    assert "95% interval" in out
+    with CompletionLog.open() as opened:
+        rate(opened, turns[2], "up", model="v2")
+    code, out, _ = _cli(capsys, "feedback", "stats", "--baseline", "v1")
+    assert code == 0 and "v2 vs v1: up-rate +50.0% (95% interval" in out
     code, out, err = _cli(capsys, "train", "feedback")
     assert (code, out) == (1, "")
     assert err == "error: there is no production model to train from: pass a base\n"

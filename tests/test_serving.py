@@ -271,6 +271,39 @@ def test_the_lora_adapter_is_served_and_changes_the_model(client: httpx.Client):
     assert sample("tiny-lora") != sample("tiny")
 
 
+@pytest.mark.slow
+def test_ab_routing_sends_a_share_of_conversations_to_the_served_candidate(server: ModelServer):
+    """EQM's router against the real server's model list: the LoRA adapter as candidate."""
+    from agent.config import AgentSettings
+    from agent.errors import ModelUnavailable, NotFound
+    from agent.routing import ModelRouter
+
+    def router(**settings: Any) -> ModelRouter:
+        return ModelRouter(AgentSettings(model_url=server.url, model_name="tiny", **settings))
+
+    split = router(candidate_model="tiny-lora", candidate_share=0.3)
+    keys = [f"alex/conversation-{i}" for i in range(2_000)]
+    routed = [split.resolve("eqm", key) for key in keys[:400]]
+    share = routed.count("tiny-lora") / len(routed)
+    assert set(routed) == {"tiny", "tiny-lora"} and 0.22 < share < 0.38
+    assert [split.resolve("eqm", key) for key in keys[:400]] == routed  # sticky
+    assert split.resolve("tiny") == "tiny" and split.resolve("tiny-lora") == "tiny-lora"
+    assert router(candidate_model="tiny-lora", candidate_share=1.0).resolve("eqm") == "tiny-lora"
+    assert router(candidate_model="tiny-lora").resolve("eqm") == "tiny"  # share 0
+    assert router(candidate_model="not-served", candidate_share=1.0).resolve("eqm") == "tiny"
+    # a candidate on its own endpoint; one that does not answer leaves production alone
+    other_url = server.url + "/"  # another endpoint string, the same server
+    elsewhere = router(candidate_model="tiny-lora", candidate_share=1.0, candidate_url=other_url)
+    assert elsewhere.resolve("eqm") == "tiny-lora"
+    down = f"http://127.0.0.1:{free_port()}/v1"
+    gone = router(candidate_model="tiny-lora", candidate_share=1.0, candidate_url=down)
+    assert gone.resolve("eqm") == "tiny"
+    with pytest.raises(NotFound, match="'nope' does not exist"):
+        split.resolve("nope")
+    with pytest.raises(ModelUnavailable, match="did not answer"):
+        ModelRouter(AgentSettings(model_url=down)).resolve("eqm")
+
+
 # Start-up failures: no vLLM needed, and none may wait for the start-up timeout.
 
 
