@@ -159,8 +159,8 @@ def _regression(
     if compared is None:
         return GateCheck(name=name, kind="regression", passed=True, detail="no shared scenarios")
     diff, low, high = compared
-    if not metric.higher_is_better:  # orient: positive is better
-        diff, low, high = -diff, -high, -low
+    if not metric.higher_is_better:  # orient: positive is better (0.0 - x: no "-0.000")
+        diff, low, high = 0.0 - diff, 0.0 - high, 0.0 - low
     regressed = diff < -tolerance and high < 0
     values = f"{candidate.rates[name].text()} vs {baseline.rates[name].text()}"
     change = f"change {diff:+.3f} [{low:+.3f}, {high:+.3f}] (positive is better)"
