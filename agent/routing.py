@@ -3,17 +3,15 @@ conversations, the candidate.
 
 With EQM_CANDIDATE_MODEL and EQM_CANDIDATE_SHARE set, that share of conversations goes to the
 candidate (served by EQM_CANDIDATE_URL, or by the production model server, e.g. as a LoRA
-adapter). A conversation stays on the model it started with: a request that continues one
-(`conversation_id`) is routed by a hash of the asker and the conversation, a new one at
-random. Each completion records the model that answered, which `eqm feedback stats`
-compares.
+adapter). Requests are routed by a hash of the asker and the conversation id (the server
+makes one for a new conversation), so a conversation stays on the model it started with.
+Each completion records the model that answered, which `eqm feedback stats` compares.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 
 import httpx
 
@@ -27,10 +25,8 @@ log = logging.getLogger(__name__)
 MODEL_ALIAS = "eqm"
 
 
-def bucket(route_key: str | None) -> float:
-    """A number in [0, 1): the same for the same key, uniform at random without one."""
-    if route_key is None:
-        return secrets.randbelow(1 << 32) / (1 << 32)
+def bucket(route_key: str) -> float:
+    """A number in [0, 1), the same for the same key, spread evenly over keys."""
     digest = hashlib.sha256(route_key.encode()).digest()
     return int.from_bytes(digest[:4], "big") / (1 << 32)
 
@@ -55,7 +51,7 @@ class ModelRouter:
                 served.append(candidate)
         return served
 
-    def resolve(self, requested: str, route_key: str | None = None) -> str:
+    def resolve(self, requested: str, route_key: str = "") -> str:
         """The served model for a request's `model`; `route_key` keeps a conversation on
         one side of the A/B split."""
         served = self.served_models()

@@ -30,6 +30,7 @@ import io
 import json
 import logging
 import tempfile
+import uuid
 import zipfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -208,11 +209,11 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
     ) -> Response:
         _check_messages(body, settings)
         subject = services.accounts.subject_for(account, body.child or child, action="chat")
-        route = f"{account.name}/{body.conversation_id}" if body.conversation_id else None
-        model = services.router.resolve(body.model, route)
+        conversation_id = body.conversation_id or uuid.uuid4().hex
+        model = services.router.resolve(body.model, f"{account.name}/{conversation_id}")
         try:
             outcome = services.chat.turn(
-                subject, body.messages, model=model, conversation_id=body.conversation_id
+                subject, body.messages, model=model, conversation_id=conversation_id
             )
         except (openai.APIConnectionError, openai.APITimeoutError) as e:
             raise ModelUnavailable(f"the model server did not answer: {e}") from e
