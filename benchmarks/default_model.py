@@ -4,25 +4,40 @@ model and the corpus grow (where the knee is).
     .venv/bin/python benchmarks/default_model.py build          # from scratch, empty cache
     .venv/bin/python benchmarks/default_model.py grid --conversations 600 1200 2400 \\
         --sizes 128x2 256x4                                    # one training per cell
+    .venv/bin/python benchmarks/default_model.py decisions --questions 2400 24000 \\
+        --sizes 128x2 256x4 --epochs 2 [--no-tools]            # question -> call only
 
 `build` runs `build_default` with a fresh cache and registry in a temporary folder and
 prints each step's seconds. `grid` trains students on prefixes of one teacher corpus (the
 corpus of n conversations is the first n of the largest) and scores each on the held-out
 set (evals/suites/tool-calls-heldout-v1.jsonl) with greedy decoding through transformers.
 Each cell is a full training run: on 2 cores, budget ~10 minutes per 1,000 conversations.
+
+`decisions` is the diagnostic probe: students trained only on first questions and the
+teacher's decision (the tool calls, or the answer when no tool is due), generated fresh from
+the teacher's phrasing, optionally without the tools block in the prompt (train and test);
+~100 tokens an example without it, so tens of thousands train in minutes. It separates
+"the model cannot learn question -> call" from "the teacher's phrasing does not cover the
+held-out wording": a training loss near 0 with low held-out accuracy is the second.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from brain.config import Settings
 from evals.tool_calls import HELDOUT_METRICS, load_heldout, local_completer, run_with
+from tools import openai_tools
 from training.default_model import DefaultModelSpec, build_default, cached_corpus, train_default
 from training.teacher import SYSTEM_PROMPT
+from training.teacher.answers import answer
+from training.teacher.phrasing import question
+from training.teacher.planner import plan
 
 
 def build() -> None:
@@ -70,6 +85,89 @@ def grid(conversations: list[int], sizes: list[str]) -> None:
         )
 
 
+def decision_examples(n: int, *, seed: int = 1, with_tools: bool = True) -> list[dict[str, Any]]:
+    """`n` first questions for the held-out people, each with the teacher's decision."""
+    rng = random.Random(seed)
+    people = sorted(HELDOUT_METRICS.items())
+    examples = []
+    for index in range(n):
+        metrics = sorted(people[index % len(people)][1])
+        asked = question(rng, metrics)
+        planned = plan(asked.clean, metrics, [])
+        reply: dict[str, Any] = {"role": "assistant", "content": answer(planned, [])}
+        if planned.calls:
+            reply = {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [
+                    {
+                        "id": f"call_{i}",
+                        "type": "function",
+                        "function": {"name": c.name, "arguments": dict(c.arguments)},
+                    }
+                    for i, c in enumerate(planned.calls)
+                ],
+            }
+        messages = [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": asked.text},
+            reply,
+        ]
+        tools = openai_tools(metrics) if with_tools else None
+        examples.append({"messages": messages, "tools": tools})
+    return examples
+
+
+def _without_tools(complete: Any) -> Any:
+    return lambda messages, _tools: complete(messages, None)
+
+
+def decisions(questions: list[int], sizes: list[str], epochs: float, with_tools: bool) -> None:
+    from training.default_model import _texts
+    from training.student import build_student, sft_train
+    from training.tokenizer import train_tokenizer
+
+    spec = DefaultModelSpec()
+    corpus, _ = cached_corpus(spec, Settings(), print)
+    tokenizer = train_tokenizer(_texts(corpus), vocab_size=spec.vocab_size)
+    rows = []
+    for size in sizes:
+        hidden, layers = (int(part) for part in size.split("x"))
+        student = spec.student.model_copy(
+            update={
+                "hidden_size": hidden,
+                "layers": layers,
+                "intermediate_size": 3 * hidden,
+                "epochs": epochs,
+            }
+        )
+        for n in questions:
+            data = decision_examples(n, with_tools=with_tools)
+            with tempfile.TemporaryDirectory() as folder:
+                started = time.perf_counter()
+                model = build_student(tokenizer, student)
+                run = sft_train(model, tokenizer, data, Path(folder), student, progress=False)
+                seconds = time.perf_counter() - started
+                complete = local_completer(folder)
+                report = run_with(
+                    complete if with_tools else _without_tools(complete),
+                    load_heldout(),
+                    metrics_by_person=HELDOUT_METRICS,
+                    system_prompt=SYSTEM_PROMPT,
+                )
+            rows.append((size, n, run.steps, seconds, run.final_loss, report))
+            print(f"{size} x {n}: exact {report.exact_match:.1%} in {seconds:.0f} s")
+    tools = "with" if with_tools else "without"
+    print(f"\ndecisions only, {tools} the tools block, {epochs:g} epochs")
+    print("| model | questions | steps | train s | final loss | tool names | exact | JSON |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size, n, steps, seconds, loss, r in rows:
+        print(
+            f"| {size} | {n} | {steps} | {seconds:.0f} | {loss:.3f} | "
+            f"{r.tool_name_accuracy:.1%} | {r.exact_match:.1%} | {r.valid_json_rate:.1%} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -77,11 +175,18 @@ def main() -> None:
     cells = commands.add_parser("grid", help="accuracy by model size and corpus size")
     cells.add_argument("--conversations", type=int, nargs="+", default=[600, 1200, 2400])
     cells.add_argument("--sizes", nargs="+", default=["128x2", "256x4"])
+    probe = commands.add_parser("decisions", help="question -> call only (a diagnostic)")
+    probe.add_argument("--questions", type=int, nargs="+", default=[2400, 24000])
+    probe.add_argument("--sizes", nargs="+", default=["128x2"])
+    probe.add_argument("--epochs", type=float, default=2.0)
+    probe.add_argument("--no-tools", action="store_true", help="no tools block in the prompt")
     args = parser.parse_args()
     if args.command == "build":
         build()
-    else:
+    elif args.command == "grid":
         grid(args.conversations, args.sizes)
+    else:
+        decisions(args.questions, args.sizes, args.epochs, not args.no_tools)
 
 
 if __name__ == "__main__":
