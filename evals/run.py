@@ -25,7 +25,7 @@ from evals.harness import (
     prepare_people,
     run_suite,
 )
-from evals.suite import DEFAULT_SUITE, SUITES, load_suite
+from evals.suite import DEFAULT_SUITE, SUITES, SuiteError, load_suite
 
 __all__ = ["resolve_suite", "run_eval", "write_reports"]
 
@@ -41,7 +41,7 @@ def resolve_suite(suite: str | None) -> Path:
     if named.exists():
         return named
     known = ", ".join(sorted(p.stem for p in SUITES.glob("*.jsonl")))
-    raise FileNotFoundError(f"no suite {suite!r}: give a file or one of {known}")
+    raise SuiteError(f"no suite {suite!r}: give a file or one of {known}")
 
 
 def run_eval(

@@ -274,6 +274,15 @@ def test_cli_gate_and_promote(capsys, monkeypatch, registry):
     assert code == 0 and out == "cand is production (passed the gate against base)\n"
 
 
+def test_cli_names_an_unknown_suite_and_model(capsys, monkeypatch, registry):
+    monkeypatch.setenv("EQM_DATA_DIR", str(registry.root.parent))
+    code, _, err = _cli(capsys, "eval", "gate", "--candidate", "cand", "--suite", "eqm-v9")
+    assert code == 1 and err.startswith("error: no suite 'eqm-v9': give a file or one of")
+    assert "eqm-v1" in err
+    code, _, err = _cli(capsys, "eval", "run", "--model", "nope")
+    assert code == 1 and err.startswith("error: no registered model 'nope'; registered: ")
+
+
 def test_cli_forced_promotion_asks_for_a_reason(capsys, monkeypatch, registry):
     monkeypatch.setenv("EQM_DATA_DIR", str(registry.root.parent))
     code, _, err = _cli(capsys, "models", "promote", "cand", "--reason", "x")
