@@ -17,7 +17,8 @@ from tools import TOOLS, Subject, ToolContext, ToolResult, call_tool, openai_too
 from tools.safety import CRISIS_RESPONSE, DIAGNOSIS_REFUSAL, is_crisis, is_diagnosis_request
 from training.teacher import build_corpus, corpus_hash, plan
 from training.teacher.answers import CLARIFY, OTHERS_REFUSAL, answer
-from training.teacher.phrasing import GENERATORS, question
+from training.teacher.lexicon import period_in
+from training.teacher.phrasing import GENERATORS, NOUNS, period, question
 
 METRICS = [  # the demo person's metrics
     *("alcohol_drinks", "arousal", "caffeine_mg", "checkins", "exercise_minutes", "heart_rate"),
@@ -209,6 +210,22 @@ def test_generated_questions_reach_their_intended_tool():
             continue
         assert generated.intent in {c.name for c in planned.calls}, (generated, planned)
     assert set(GENERATORS) >= {"stats_lookup", "simulate", "search_memories", "multi"}
+
+
+def test_every_noun_and_period_the_phrasing_uses_is_one_the_planner_reads():
+    """The teacher labels its own questions: a word it writes but cannot read would teach
+    the student a wrong call."""
+    every = sorted(NOUNS)
+    for metric, nouns in NOUNS.items():
+        for noun in nouns:
+            planned = plan(f"how was my {noun} last week?", every)
+            assert [dict(c.arguments) for c in planned.calls] == [
+                {"metric": metric, "last_days": 7}
+            ], noun
+    rng = random.Random(5)
+    for _ in range(500):
+        text = period(rng)
+        assert bool(period_in(text.lower())) == bool(text), text  # the planner lowercases
 
 
 @pytest.fixture(scope="module")

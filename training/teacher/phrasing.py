@@ -22,22 +22,76 @@ class Question(BaseModel):
 
 
 NOUNS: dict[str, tuple[str, ...]] = {
-    "sleep_hours": ("sleep",),
-    "steps": ("steps", "step count"),
-    "caffeine_mg": ("caffeine", "coffee intake"),
-    "alcohol_drinks": ("alcohol", "drinking"),
-    "exercise_minutes": ("exercise", "workouts", "gym time"),
-    "music_minutes": ("music listening", "spotify listening"),
-    "mindful_minutes": ("meditation",),
-    "resting_hr": ("resting heart rate",),
+    "sleep_hours": ("sleep", "sleep duration", "hours of sleep", "rest"),
+    "sleep_start": ("bedtime",),
+    "sleep_end": ("wake-up time", "wake-up times"),
+    "time_in_bed_hours": ("time in bed",),
+    "steps": ("steps", "step count", "daily steps", "walking"),
+    "caffeine_mg": ("caffeine", "coffee intake", "coffee", "caffeine intake"),
+    "alcohol_drinks": ("alcohol", "drinking", "alcohol intake", "booze"),
+    "exercise_minutes": ("exercise", "workouts", "gym time", "training", "exercise minutes"),
+    "music_minutes": ("music listening", "spotify listening", "music", "spotify"),
+    "late_night_music_minutes": ("late night music", "late-night music"),
+    "skip_rate": ("skip rate",),
+    "mindful_minutes": ("meditation", "mindfulness", "meditation minutes"),
+    "resting_hr": ("resting heart rate", "resting hr", "rhr"),
     "hrv_sdnn_ms": ("hrv", "heart rate variability"),
-    "heart_rate": ("heart rate",),
-    "hours_at_work": ("hours at work",),
-    "screen_time_min": ("screen time",),
-    "valence": ("mood",),
-    "arousal": ("energy", "energy levels"),
+    "heart_rate": ("heart rate", "pulse"),
+    "hours_at_work": ("hours at work", "work hours", "time at work"),
+    "hours_at_home": ("time at home", "hours at home"),
+    "travel_km": ("travel", "travel distance"),
+    "screen_time_min": ("screen time", "phone use", "phone time"),
+    "readiness_score": ("readiness", "readiness score"),
+    "valence": ("mood", "happiness", "emotions", "valence"),
+    "arousal": ("energy", "energy levels", "energy level", "arousal"),
 }
 MOODS = ("valence", "arousal")
+_SPAN_WORDS = ("last", "past", "previous")
+_SPAN_LEADS = ("over the", "in the", "for the", "across the", "during the", "the", "")
+_COUNT_WORDS = ("two", "three", "four", "five", "six", "ten", "twelve", "fourteen", "twenty")
+MONTH_NAMES = (
+    *("January", "February", "March", "April", "May", "June", "July", "August"),
+    *("September", "October", "November", "December"),
+)
+_FIXED_PERIODS = (
+    "last week",
+    "over the past week",
+    "this week",
+    "this month",
+    "last month",
+    "over the past month",
+    "over the past fortnight",
+    "over the past year",
+    "yesterday",
+    "last night",
+    "on weekends",
+    "on weekdays",
+    "on workdays",
+    "",
+)
+
+
+def period(rng: random.Random) -> str:
+    """A period as people say it: a fixed phrase, the last N days/weeks/months (digits or
+    words), or a month with or without its year, sometimes with weekends or weekdays."""
+    kind = rng.random()
+    if kind < 0.3:
+        text = rng.choice(_FIXED_PERIODS)
+    elif kind < 0.75:
+        unit = rng.choice(("days", "days", "weeks", "weeks", "months"))
+        top = {"days": 90, "weeks": 12, "months": 6}[unit]
+        count = str(rng.randint(2, top)) if rng.random() < 0.8 else rng.choice(_COUNT_WORDS)
+        lead, word = rng.choice(_SPAN_LEADS), rng.choice(_SPAN_WORDS)
+        text = f"{lead} {word} {count} {unit}"
+    else:
+        month = rng.choice(MONTH_NAMES)
+        year = rng.choice(("", "", f" {rng.choice((2025, 2026))}"))
+        text = f"{rng.choice(('in', 'during', 'for', 'throughout'))} {month}{year}"
+    if text and "week" not in text and rng.random() < 0.12:
+        text += rng.choice((" on weekends", " on weekdays"))
+    return " ".join(text.split())
+
+
 PERIODS = (
     "last week",
     "over the past week",
@@ -46,11 +100,6 @@ PERIODS = (
     "in May",
     "in March",
     "over the last two weeks",
-    "on weekends",
-    "on weekdays",
-    "yesterday",
-    "over the past 3 months",
-    "",
 )
 RECENT = ("last week", "over the past week", "in the last 10 days", "this month", "lately", "")
 RELATIVES = ("wife", "husband", "partner", "sister", "brother", "boss", "roommate", "mom")
@@ -78,8 +127,25 @@ def _stats(rng: random.Random, metrics: list[str]) -> tuple[str, str]:
         "could you tell me how my {a} has been {p}?",
         "how's my {a} looking {p}",
         "I'd like to know the mean and range of my {a} {p}.",
+        "what's my typical {a} {p}?",
+        "show me my {a} {p}",
+        "average {a} {p}",
+        "how has my {a} been {p}",
+        "what does my {a} look like {p}?",
+        "tell me about my {a} {p}",
+        "can you summarise my {a} {p}?",
+        "stats on my {a} {p} please",
+        "how good was my {a} {p}?",
+        "was my {a} ok {p}?",
+        "what were my {a} numbers {p}?",
+        "mean {a} {p}?",
+        "how much {a} did I get {p}?",
+        "I'm curious about my {a} {p}",
+        "give me the numbers for my {a} {p}",
+        "quick check on my {a} {p}",
+        "how did I do on {a} {p}?",
     )
-    return "stats_lookup", _fill(rng, templates, a=_noun(rng, metrics), p=rng.choice(PERIODS))
+    return "stats_lookup", _fill(rng, templates, a=_noun(rng, metrics), p=period(rng))
 
 
 def _effect(rng: random.Random, metrics: list[str]) -> tuple[str, str]:
@@ -91,6 +157,14 @@ def _effect(rng: random.Random, metrics: list[str]) -> tuple[str, str]:
         "is {a} actually good for me?",
         "does {a} make me happier?",
         "does {a} the day before influence my {b} the next day?",
+        "what impact does {a} have on my {b}?",
+        "is my {b} affected by my {a}?",
+        "does more {a} improve my {b}?",
+        "does {a} hurt my {b}?",
+        "how much does {a} affect my {b}?",
+        "does {a} boost my {b}?",
+        "does {a} influence how my {b} is?",
+        "do I get a better {b} because of {a}?",
     )
     a, b = _noun(rng, metrics, mood=False), _noun(rng, metrics, mood=True)
     return "causal_effect", _fill(rng, templates, a=a, b=b)
@@ -103,6 +177,14 @@ def _correlate(rng: random.Random, metrics: list[str]) -> tuple[str, str]:
         "how are {a} and {b} related for me?",
         "do {a} and {b} correlate?",
         "is there any relationship between my {a} and my {b}",
+        "are {a} and {b} associated for me?",
+        "is my {b} tied to my {a}?",
+        "any link between {a} and {b}?",
+        "do my {a} and my {b} go together?",
+        "how closely related are my {a} and {b}?",
+        "is {a} correlated with {b} for me?",
+        "what's the correlation between my {a} and my {b}?",
+        "check whether {a} and {b} are connected",
     )
     a, b = _noun(rng, metrics, mood=False), _noun(rng, metrics)
     return "correlate", _fill(rng, templates, a=a, b=b)
@@ -114,6 +196,10 @@ def _granger(rng: random.Random, metrics: list[str]) -> tuple[str, str]:
         "does {a} come before changes in my {b}?",
         "does {a} lead to a change in {b} a few days later?",
         "can my {a} predict how my {b} will be?",
+        "does {a} predict {b} a few days later?",
+        "does a change in my {a} come first, before my {b} changes?",
+        "do changes in {a} precede changes in my {b}?",
+        "can past {a} predict my {b}?",
     )
     a, b = _noun(rng, metrics, mood=False), _noun(rng, metrics, mood=True)
     return "granger", _fill(rng, templates, a=a, b=b)
@@ -153,6 +239,12 @@ def _anomalies(rng: random.Random, metrics: list[str]) -> tuple[str, str]:
         "were there any weird days in my {a} over the last month?",
         "any outliers in my {a}?",
         "has anything been out of the ordinary recently?",
+        "any strange days in my {a} {p}?",
+        "were there spikes in my {a} {p}?",
+        "anything odd about my {a} {p}?",
+        "did my {a} have any unusual days {p}?",
+        "flag any anomalies in my {a} {p}",
+        "which days stood out in my {a} {p}?",
     )
     return "anomalies", _fill(rng, templates, a=_noun(rng, metrics), p=rng.choice(RECENT))
 
@@ -164,8 +256,14 @@ def _forecast(rng: random.Random, metrics: list[str]) -> tuple[str, str]:
         "what will my {a} be like tomorrow?",
         "predict my {a} for next week",
         "how is my {a} going to be over the next two weeks?",
+        "forecast my {a} for the next {n} days",
+        "what should I expect for my {a} over the next {n} days?",
+        "where is my {a} going to be next week?",
+        "will my {a} go up over the next {n} days?",
+        "what's my {a} going to look like tomorrow?",
+        "can you forecast my {a}?",
     )
-    n = rng.choice(("3", "5", "ten", "14"))
+    n = rng.choice((str(rng.randint(2, 14)), "ten", "three", "five"))
     return "forecast", _fill(rng, templates, a=_noun(rng, metrics), n=n)
 
 
@@ -197,7 +295,7 @@ def _multi(rng: random.Random, metrics: list[str]) -> tuple[str, str]:
         "how was my {a} {p}? also, am I a night owl?",
         "any outliers in my {a} lately and what will it be like next week?",
     )
-    return "multi", _fill(rng, templates, a=a, p=rng.choice(PERIODS[:7]))
+    return "multi", _fill(rng, templates, a=a, p=rng.choice(PERIODS))
 
 
 GENERATORS: dict[str, tuple[Generator, int]] = {
