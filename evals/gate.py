@@ -27,7 +27,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from evals.harness import METRICS, RESAMPLES, SEED, EvalReport, metric_flags
+from evals.harness import METRICS, RESAMPLES, SEED, EvalReport, bootstrap_ci, metric_flags
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -104,11 +104,10 @@ def paired_difference(
     shared = sorted(set(candidate) & set(baseline))
     if not shared:
         return None
-    diffs = np.array([float(candidate[i]) - float(baseline[i]) for i in shared])
-    rng = np.random.default_rng(seed)
-    means = diffs[rng.integers(0, diffs.size, size=(resamples, diffs.size))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return float(diffs.mean()), float(low), float(high)
+    diffs = [float(candidate[i]) - float(baseline[i]) for i in shared]
+    interval = bootstrap_ci(diffs, resamples=resamples, seed=seed)
+    assert interval is not None  # diffs is not empty
+    return float(np.mean(diffs)), *interval
 
 
 def _floors(report: EvalReport) -> list[GateCheck]:
