@@ -34,7 +34,7 @@ from training.student import StudentConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_FILES = ("how_we_feel", "apple_health", "spotify", "wearable")
-CORPUS_SOURCES = ("brain", "tools", "training/teacher")
+CORPUS_SOURCES = ("brain", "tools", "training/teacher", "evals/suites")
 STUDENT_SOURCES = ("training/student.py", "training/tokenizer.py")
 LIBRARIES = ("pandas", "numpy", "statsmodels", "dowhy", "scikit-learn", "scipy")
 TRAINING_LIBRARIES = ("torch", "transformers", "trl", "tokenizers")
@@ -73,7 +73,7 @@ class DefaultModelSpec(BaseModel):
             DemoPerson(name="sam", seed=11, days=365, files=("how_we_feel", "wearable")),
         ]
     )
-    conversations: int = Field(2400, description="Teacher conversations in the corpus.")
+    conversations: int = Field(3000, description="Teacher conversations in the corpus.")
     corpus_seed: int = 0
     vocab_size: int = Field(4096, description="Byte-level BPE vocabulary of the tokenizer.")
     student: StudentConfig = Field(default_factory=lambda: DEFAULT_STUDENT)
@@ -276,7 +276,7 @@ def _sources(roots: tuple[str, ...]) -> str:
         path = ROOT / root
         files = [path] if path.is_file() else sorted(path.rglob("*"))
         for file in files:
-            if file.is_file() and file.suffix in {".py", ".csv", ".json", ".ini"}:
+            if file.is_file() and file.suffix in {".py", ".csv", ".json", ".jsonl", ".ini"}:
                 digest.update(str(file.relative_to(ROOT)).encode())
                 digest.update(file.read_bytes())
     return digest.hexdigest()

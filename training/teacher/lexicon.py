@@ -124,6 +124,8 @@ MONTHS = (
 _MONTH_RE = re.compile(
     r"\b(?:in|during|for|of|over|through|throughout)\s+(" + "|".join(MONTHS) + r")(?:\s+(\d{4}))?\b"
 )
+_DATE = r"(\d{4}-\d{2}-\d{2})"
+_RANGE = re.compile(_DATE + r"\s*(?:to|and|through|until|till|-)\s*" + _DATE)
 _LAST_N = re.compile(r"\b(?:last|past|previous|recent)\s+" + _COUNT + r"\s+(day|week|month)s?\b")
 _FIXED: tuple[tuple[str, dict[str, Any]], ...] = (
     (r"\byesterday\b|\blast night\b|\btoday\b", {"last_days": 1}),
@@ -141,7 +143,9 @@ def to_number(word: str) -> int:
 def period_in(text: str) -> dict[str, Any]:
     """stats_lookup period arguments named in `text` (empty: the tool's default 30 days)."""
     found: dict[str, Any] = {}
-    if match := _LAST_N.search(text):
+    if match := _RANGE.search(text):
+        found["start"], found["end"] = match.group(1), match.group(2)
+    elif match := _LAST_N.search(text):
         count, unit = to_number(match.group(1)), match.group(2)
         if unit == "week":
             found["last_weeks"] = count

@@ -50,11 +50,14 @@ class Plan(BaseModel):
     available: list[str] = Field(default_factory=list)
 
 
+_PEOPLE = (
+    r"(?:wife|husband|partner|boyfriend|girlfriend|friend|mom|mum|mother|dad|father|sister"
+    r"|brother|boss|colleague|coworker|roommate|son|daughter|kid|child|neighbou?r)"
+)
 _OTHERS = re.compile(
-    r"\b(?:wife|husband|partner|boyfriend|girlfriend|friend|mom|mum|mother|dad|father|sister"
-    r"|brother|boss|colleague|coworker|roommate|son|daughter|kid|child|neighbou?r)'?s\s+"
+    rf"\b{_PEOPLE}'?s\s+"
     r"(?:sleep|mood|data|steps|heart|journal|notes|stats|energy|hrv|workouts?|diary|health)\b"
-    r"|\bhow (?:did|does|is|was) (?:he|she|they|my \w+) (?:sleep|feel)"
+    rf"|\bhow (?:did|does|is|was) (?:he|she|they|my {_PEOPLE}) (?:sleep|feel)"
     r"|\b(?:someone|somebody) else'?s\b|\b(?:other|another) (?:person|user|people)'?s?\b"
     r"|\b(?:[a-z]+'s) (?:data|journal|diary)\b(?<!\bmy data\b)"
 )
@@ -137,14 +140,14 @@ def plan(question: str, metrics: list[str], history: list[Plan] | None = None) -
     previous = next((p for p in reversed(history or []) if p.kind == "tools"), None)
     calls: list[ToolCall] = []
     fallback: Plan | None = None
-    context = _metrics_of(previous) if previous else []
+    context = metrics_of(previous) if previous else []
     for clause in filter(None, (c.strip(" ,.!") for c in _SPLIT.split(text))):
         outcome = _clause(clause, sorted(metrics), context, previous)
         if isinstance(outcome, Plan):
             fallback = fallback or outcome
             continue
         calls.extend(c for c in outcome if c not in calls)
-        context = _metrics_of(Plan(kind="tools", calls=outcome)) or context
+        context = metrics_of(Plan(kind="tools", calls=outcome)) or context
     if calls:
         missing = fallback.missing if fallback and fallback.kind == "cannot_answer" else ""
         return Plan(kind="tools", calls=calls, missing=missing, available=sorted(metrics))
@@ -301,10 +304,12 @@ def _changes(clause: str) -> dict[str, float]:
             changes["hours_at_work" if match.group(2) else "sleep_hours"] = value
     for match in re.finditer(_AMOUNT + r"\s*(?:minutes?|mins?)\b", clause):
         if (value := amount(match.group(1))) is not None:
-            rest = clause[match.end() : match.end() + 30]
-            metric = (
-                "mindful_minutes" if re.search(r"meditat|mindful", rest) else "exercise_minutes"
+            after = clause[match.end() : match.end() + 30]
+            before = clause[max(0, match.start() - 25) : match.start()]
+            mindful = re.search(r"meditat|mindful", after) or (
+                re.search(r"meditat|mindful", before) and not re.search(r"exercis|workout", after)
             )
+            metric = "mindful_minutes" if mindful else "exercise_minutes"
             changes[metric] = value
     for match in re.finditer(_AMOUNT + r"\s*(?:drinks|beers?|glasses|wines?)\b", clause):
         if (value := amount(match.group(1))) is not None:
@@ -351,7 +356,7 @@ def _memory_query(clause: str) -> str:
     return query or clause
 
 
-def _metrics_of(plan: Plan) -> list[str]:
+def metrics_of(plan: Plan) -> list[str]:
     fields = ("metric", "x", "y", "treatment", "outcome", "cause", "effect")
     found = [c.arguments[f] for c in plan.calls for f in fields if f in c.arguments]
     return list(dict.fromkeys(found))
