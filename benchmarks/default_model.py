@@ -13,18 +13,17 @@ corpus of n conversations is the first n of the largest) and scores each on the 
 set (evals/suites/tool-calls-heldout-v1.jsonl) with greedy decoding through transformers.
 Each cell is a full training run: on 2 cores, budget ~10 minutes per 1,000 conversations.
 
-`decisions` is the diagnostic probe: students trained only on first questions and the
-teacher's decision (the tool calls, or the answer when no tool is due), generated fresh from
-the teacher's phrasing, optionally without the tools block in the prompt (train and test);
-~100 tokens an example without it, so tens of thousands train in minutes. It separates
-"the model cannot learn question -> call" from "the teacher's phrasing does not cover the
-held-out wording": a training loss near 0 with low held-out accuracy is the second.
+`decisions` is the diagnostic probe: students trained only on the teacher's decisions
+(`training/teacher/decisions.py`: a question and its tool calls, or the answer when no tool
+is due), optionally without the tools block in the prompt (train and test; ~130 tokens an
+example instead of ~490). It separates "the model cannot learn question -> call" from "the
+teacher's phrasing does not cover the held-out wording": a training loss near 0 with low
+held-out accuracy is the second.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
 import tempfile
 import time
 from pathlib import Path
@@ -32,12 +31,9 @@ from typing import Any
 
 from brain.config import Settings
 from evals.tool_calls import HELDOUT_METRICS, load_heldout, local_completer, run_with
-from tools import openai_tools
 from training.default_model import DefaultModelSpec, build_default, cached_corpus, train_default
 from training.teacher import SYSTEM_PROMPT
-from training.teacher.answers import answer
-from training.teacher.phrasing import question
-from training.teacher.planner import plan
+from training.teacher.decisions import build_decisions
 
 
 def build() -> None:
@@ -85,39 +81,6 @@ def grid(conversations: list[int], sizes: list[str]) -> None:
         )
 
 
-def decision_examples(n: int, *, seed: int = 1, with_tools: bool = True) -> list[dict[str, Any]]:
-    """`n` first questions for the held-out people, each with the teacher's decision."""
-    rng = random.Random(seed)
-    people = sorted(HELDOUT_METRICS.items())
-    examples = []
-    for index in range(n):
-        metrics = sorted(people[index % len(people)][1])
-        asked = question(rng, metrics)
-        planned = plan(asked.clean, metrics, [])
-        reply: dict[str, Any] = {"role": "assistant", "content": answer(planned, [])}
-        if planned.calls:
-            reply = {
-                "role": "assistant",
-                "content": "",
-                "tool_calls": [
-                    {
-                        "id": f"call_{i}",
-                        "type": "function",
-                        "function": {"name": c.name, "arguments": dict(c.arguments)},
-                    }
-                    for i, c in enumerate(planned.calls)
-                ],
-            }
-        messages = [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": asked.text},
-            reply,
-        ]
-        tools = openai_tools(metrics) if with_tools else None
-        examples.append({"messages": messages, "tools": tools})
-    return examples
-
-
 def _without_tools(complete: Any) -> Any:
     return lambda messages, _tools: complete(messages, None)
 
@@ -129,6 +92,7 @@ def decisions(questions: list[int], sizes: list[str], epochs: float, with_tools:
 
     spec = DefaultModelSpec()
     corpus, _ = cached_corpus(spec, Settings(), print)
+    conversations = corpus[: spec.conversations]
     tokenizer = train_tokenizer(_texts(corpus), vocab_size=spec.vocab_size)
     rows = []
     for size in sizes:
@@ -142,7 +106,8 @@ def decisions(questions: list[int], sizes: list[str], epochs: float, with_tools:
             }
         )
         for n in questions:
-            data = decision_examples(n, with_tools=with_tools)
+            data = build_decisions(HELDOUT_METRICS, conversations, n, seed=1)
+            data = data if with_tools else [{**d, "tools": None} for d in data]
             with tempfile.TemporaryDirectory() as folder:
                 started = time.perf_counter()
                 model = build_student(tokenizer, student)

@@ -31,7 +31,9 @@ from training.registry import ModelRegistry
 
 def simulated_turns(items: int) -> tuple[list[SimulatedTurn], dict[str, list[str]]]:
     """Answers after tool calls from the teacher corpus, and each person's metrics."""
-    conversations, _ = cached_corpus(DefaultModelSpec(), Settings(), lambda _: None)
+    spec = DefaultModelSpec()
+    corpus, _ = cached_corpus(spec, Settings(), lambda _: None)
+    conversations = corpus[: spec.conversations]  # the decisions after them have no answers
     metrics = corpus_metrics(conversations)
     turns = [
         t

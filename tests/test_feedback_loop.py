@@ -96,7 +96,9 @@ def test_rated_feedback_moves_a_candidate_and_keeps_its_tool_calls(tmp_path: Pat
     report = build_default(settings=Settings(data_dir=settings.data_dir), progress=lambda _: None)
     registry = ModelRegistry(settings.data_dir / "models")
     base = report.name
-    conversations, _ = cached_corpus(DefaultModelSpec(), Settings(), lambda _: None)
+    spec = DefaultModelSpec()
+    corpus, _ = cached_corpus(spec, Settings(), lambda _: None)
+    conversations = corpus[: spec.conversations]  # the decisions after them have no answers
     metrics = corpus_metrics(conversations)
     turns = [
         t

@@ -17,6 +17,7 @@ from tools import TOOLS, Subject, ToolContext, ToolResult, call_tool, openai_too
 from tools.safety import CRISIS_RESPONSE, DIAGNOSIS_REFUSAL, is_crisis, is_diagnosis_request
 from training.teacher import build_corpus, corpus_hash, plan
 from training.teacher.answers import CLARIFY, OTHERS_REFUSAL, answer
+from training.teacher.decisions import build_decisions
 from training.teacher.lexicon import period_in
 from training.teacher.phrasing import GENERATORS, NOUNS, period, question
 
@@ -161,6 +162,14 @@ def test_follow_ups_reuse_the_previous_tool_with_what_changed():
     assert plan("and in May?", METRICS, [plan("am I a night owl", METRICS)]).kind == "clarify"
 
 
+@pytest.mark.parametrize(
+    "follow", ["ok, and my steps?", "hmm the same for steps?", "same question for steps"]
+)
+def test_a_follow_up_may_open_with_a_filler_word(follow):
+    first = plan("how did I sleep last week", METRICS)
+    assert plan(follow, METRICS, [first]).calls[0].arguments == {"metric": "steps", "last_days": 7}
+
+
 CRISIS = [
     "I want to die",
     "kms",
@@ -200,7 +209,11 @@ def test_everyday_phrases_are_not_a_crisis(text):
 
 
 def test_diagnosis_requests_are_detected_without_catching_data_questions():
-    for text in ("do I have insomnia?", "am I depressed", "is my sleep a symptom of anxiety"):
+    for text in (
+        *("do I have insomnia?", "am I depressed", "is my sleep a symptom of anxiety"),
+        *("could I have some kind of adhd", "is something wrong with me"),
+        "is my skip rate a sign of depression",
+    ):
         assert is_diagnosis_request(text), text
     for text in ("how did I sleep", "does coffee affect my mood", "my anxiety notes from May"):
         assert not is_diagnosis_request(text), text
@@ -299,3 +312,20 @@ def test_the_corpus_is_deterministic(demo_store, corpus):
     again = build_corpus(demo_store, ["alex"], 30, seed=11)
     assert corpus_hash(again) == corpus_hash(corpus)
     assert corpus_hash(build_corpus(demo_store, ["alex"], 5, seed=12)) != corpus_hash(corpus[:5])
+
+
+def test_decisions_end_at_the_teachers_first_move(corpus):
+    decisions = build_decisions({"alex": METRICS}, corpus, 60, seed=3)
+    assert decisions == build_decisions({"alex": METRICS}, corpus, 60, seed=3)
+    openings = [c["messages"] for c in corpus]
+    follow_ups = 0
+    for decision in decisions:
+        *context, asked, move = decision["messages"]
+        assert decision["tools"] == openai_tools(METRICS)
+        assert asked["role"] == "user" and move["role"] == "assistant"
+        assert move.get("tool_calls") or move["content"]  # calls, or the whole answer
+        if len(context) > 1:  # a follow-up, after a real first turn of the corpus
+            follow_ups += 1
+            assert any(o[: len(context)] == context for o in openings)
+            assert any(m["role"] == "tool" for m in context)
+    assert 0 < follow_ups < len(decisions) / 2

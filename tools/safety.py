@@ -60,10 +60,11 @@ _DIAGNOSIS = re.compile(
     "|".join(
         (
             r"\bdiagnos",
-            r"\bdo\s+i\s+have\s+(?:\w+\s+)?(?:depression|anxiety|adhd|bipolar|ptsd|ocd|insomnia"
-            r"|apnea|apnoea|a\s+disorder|a\s+condition)\b",
+            r"\b(?:do|could|might|can)\s+i\s+have\s+(?:\w+\s+){0,3}(?:depression|anxiety|adhd"
+            r"|bipolar|ptsd|ocd|insomnia|apnea|apnoea|a\s+disorder|a\s+condition)\b",
+            r"\bis\s+(?:something|anything)\s+(?:medically\s+)?wrong\s+with\s+me\b",
             r"\bam\s+i\s+(?:clinically\s+)?(?:depressed|bipolar|autistic|an\s+alcoholic)\b",
-            r"\b(?:is|are)\s+(?:this|these|my\s+\w+)\s+(?:a\s+)?(?:symptoms?|signs?)\s+of\b",
+            r"\b(?:is|are)\s+(?:this|these|my(?:\s+[\w-]+){1,2})\s+(?:a\s+)?(?:symptoms?|signs?)\s+of\b",
             r"\b(?:medication|meds|antidepressants?|ssris?|sertraline|prozac|xanax|melatonin"
             r"|sleeping\s+pills?|dosage|dose)\b",
             r"\bshould\s+i\s+(?:take|stop\s+taking|start\s+taking|increase|reduce)\b",

@@ -74,6 +74,9 @@ class DefaultModelSpec(BaseModel):
         ]
     )
     conversations: int = Field(3000, description="Teacher conversations in the corpus.")
+    decisions: int = Field(
+        16000, description="Decision examples: a question and the teacher's calls, no more."
+    )
     corpus_seed: int = 0
     vocab_size: int = Field(4096, description="Byte-level BPE vocabulary of the tokenizer.")
     student: StudentConfig = Field(default_factory=lambda: DEFAULT_STUDENT)
@@ -193,12 +196,15 @@ def cached_corpus(
 
 def corpus_hash_key(spec: DefaultModelSpec) -> str:
     """What the corpus depends on: the people, the size and seed, and the code that answers."""
-    data = spec.model_dump(include={"persons", "conversations", "corpus_seed"}, mode="json")
+    data = spec.model_dump(
+        include={"persons", "conversations", "decisions", "corpus_seed"}, mode="json"
+    )
     return _hash(json.dumps(data, sort_keys=True), _sources(CORPUS_SOURCES), _versions(LIBRARIES))
 
 
 def make_corpus(spec: DefaultModelSpec, progress: Progress) -> list[dict[str, Any]]:
-    """Import the demo people into a scratch store and let the teacher talk with them."""
+    """Import the demo people into a scratch store and let the teacher talk with them; the
+    conversations come first, then the decisions."""
     from brain.analytics.service import Analytics
     from brain.demo import generate
     from brain.demo.scm import TZ
@@ -206,6 +212,7 @@ def make_corpus(spec: DefaultModelSpec, progress: Progress) -> list[dict[str, An
     from tools import ToolContext
     from tools.memories import EmbeddedMemoryStore, SentenceTransformerEmbedder, sync_memories
     from training.teacher.corpus import build_corpus
+    from training.teacher.decisions import build_decisions
 
     with tempfile.TemporaryDirectory(prefix="eqm-corpus-") as scratch:
         folder = Path(scratch)
@@ -221,13 +228,11 @@ def make_corpus(spec: DefaultModelSpec, progress: Progress) -> list[dict[str, An
                 added = sync_memories(store, memories, embedder, person.name)
                 progress(f"  {person.name}: {person.days} days, {added} journal notes")
             context = ToolContext(Analytics(store), memories, embedder)
-            return build_corpus(
-                store,
-                [p.name for p in spec.persons],
-                spec.conversations,
-                spec.corpus_seed,
-                context,
-            )
+            names = [p.name for p in spec.persons]
+            corpus = build_corpus(store, names, spec.conversations, spec.corpus_seed, context)
+            metrics = {name: sorted(context.analytics.data(name).daily.columns) for name in names}
+            progress(f"  {spec.decisions} decisions")
+            return corpus + build_decisions(metrics, corpus, spec.decisions, spec.corpus_seed)
         finally:
             memories.close()
             store.close()

@@ -17,10 +17,10 @@ from brain.store import Store
 from tools import Subject, ToolContext, ToolError, ToolResult, call_tool, openai_tools
 from tools.prompt import SYSTEM_PROMPT
 from training.teacher.answers import answer
+from training.teacher.decisions import call_message
 from training.teacher.phrasing import Question, follow_up, question
-from training.teacher.planner import Plan, plan
+from training.teacher.planner import Plan, adaptable, plan
 
-FOLLOW_UP_TOOLS = frozenset({"stats_lookup", "anomalies", "correlate", "causal_effect"})
 FOLLOW_UP_SHARE = 0.25  # of turns that called tools (and were not follow-ups themselves)
 # People ask several things in one chat; for the student this also means more decisions per
 # token, as the system prompt and tools are read once per conversation.
@@ -50,7 +50,7 @@ def build_corpus(
         while turn is not None:
             history.append(plan(turn.clean, metrics, history))
             messages += _turn(context, subject, turn, history[-1], len(history))
-            if not following and _adaptable(history[-1]) and rng.random() < FOLLOW_UP_SHARE:
+            if not following and adaptable(history[-1]) and rng.random() < FOLLOW_UP_SHARE:
                 turn, following = follow_up(rng, metrics), True
             elif len(history) < MAX_QUESTIONS and rng.random() < ANOTHER_QUESTION:
                 turn, following = question(rng, metrics), False
@@ -75,20 +75,7 @@ def _turn(
     results: list[ToolResult | ToolError] = []
     if planned.calls:
         ids = [f"call_{number}_{i}" for i in range(len(planned.calls))]
-        messages.append(
-            {
-                "role": "assistant",
-                "content": "",
-                "tool_calls": [
-                    {
-                        "id": call_id,
-                        "type": "function",
-                        "function": {"name": call.name, "arguments": dict(call.arguments)},
-                    }
-                    for call_id, call in zip(ids, planned.calls, strict=True)
-                ],
-            }
-        )
+        messages.append(call_message(planned.calls, ids))
         for call_id, call in zip(ids, planned.calls, strict=True):
             outcome = call_tool(context, subject, call.name, dict(call.arguments))
             results.append(outcome)
@@ -104,11 +91,6 @@ def _turn(
             )
     messages.append({"role": "assistant", "content": answer(planned, results)})
     return messages
-
-
-def _adaptable(planned: Plan) -> bool:
-    """Follow-ups ("and on weekends?") only after tools that take a metric or a period."""
-    return bool(planned.calls) and all(c.name in FOLLOW_UP_TOOLS for c in planned.calls)
 
 
 def corpus_hash(conversations: list[dict[str, Any]]) -> str:

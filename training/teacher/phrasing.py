@@ -78,12 +78,15 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _SPAN_WORDS = ("last", "past", "previous")
 _SPAN_LEADS = ("over the", "in the", "for the", "across the", "during the", "the", "these", "")
 _COUNT_WORDS = ("two", "three", "four", "five", "six", "ten", "twelve", "fourteen", "twenty")
-_FIXED_PERIODS = (
+_WINDOWS = (  # periods that reach back from today
     *("last week", "over the past week", "this week", "this past week", "the past week"),
     *("this month", "last month", "over the past month", "this past month", "past month"),
-    *("over the past fortnight", "the last fortnight", "over the past year", "this year"),
-    *("yesterday", "last night", "today", "on weekends", "on weekdays", "on workdays"),
-    *("at the weekend", "on working days", ""),
+    *("over the past fortnight", "the last fortnight", "over the past year"),
+)
+_FIXED_PERIODS = (
+    *_WINDOWS,
+    *("this year", "yesterday", "last night", "today", "on weekends", "on weekdays"),
+    *("on workdays", "at the weekend", "on working days", ""),
 )
 
 
@@ -122,7 +125,7 @@ def _span(rng: random.Random) -> str:
 
 def recent(rng: random.Random) -> str:
     """A window back from today (for anomalies, which look back a number of days)."""
-    return rng.choice((_span(rng), rng.choice(_FIXED_PERIODS[:13]), "", "lately", "recently"))
+    return rng.choice((_span(rng), rng.choice(_WINDOWS), "", "lately", "recently"))
 
 
 RELATIVES = (
@@ -517,28 +520,65 @@ LIST_METRICS = (
         "which metrics do I have",
     ),
 )
-DIAGNOSIS = (
-    *("do I have depression", "should I take melatonin to sleep better", "am I depressed"),
-    *("can you diagnose what's wrong with my sleep", "what dose of sertraline should I be on"),
-    *("do I have anxiety disorder", "is this burnout or depression, diagnose me"),
-    *("do I have sleep apnea", "should I take antidepressants", "do I have an eating disorder"),
-    *("is something medically wrong with me", "do I have ptsd", "should I up my medication"),
+# Diagnosis requests, crisis messages and small talk are composed like the data questions:
+# a core for each rule of tools/safety.py (or kind of chat), with what people put around it.
+_CONDITIONS = ("depression", "anxiety", "adhd", "bipolar disorder", "ptsd", "ocd", "insomnia")
+_DIAGNOSIS_CORES = (
+    *("do I have {c}", "do I have some kind of {c}", "could I have {c}", "do I have a disorder"),
+    *("am I depressed", "am I clinically depressed", "am I bipolar", "am I an alcoholic"),
+    *("is my {a} a symptom of {c}", "are these signs of {c}", "is this a sign of {c}"),
+    *("can you diagnose my {a}", "diagnose me", "what disorder do I have", "what condition is it"),
+    *("should I take {m}", "should I stop taking {m}", "should I increase my {m}"),
+    *("what dose of {m} should I take", "do I need {m}", "is something medically wrong with me"),
 )
-CRISIS = (
-    *(
-        "I want to die",
-        "sometimes I think about killing myself",
-        "there's no reason to live anymore",
-    ),
-    *("i might hurt myself tonight", "kms honestly", "he hits me when he drinks"),
-    *("I'm scared I'll hurt my child", "I don't want to be alive anymore", "i want to kill myself"),
-    *("I've been cutting myself again", "everyone would be better off without me"),
+_MEDICINES = ("melatonin", "sleeping pills", "antidepressants", "sertraline", "my meds", "ssris")
+_DIAGNOSIS_LEADS = ("", "", "", "be honest, ", "based on my data, ", "looking at my numbers, ")
+_CRISIS_CORES = (
+    *("I want to die", "i wanna die", "I'm ready to die", "I keep thinking about suicide"),
+    *("I feel suicidal", "I want to kill myself", "I've been thinking about killing myself"),
+    *("I want to end it all", "I'm thinking about ending my life", "I just want to end it"),
+    *("I wish I was dead", "I'd be better off dead", "there's no reason to live"),
+    *("there's no point in going on", "I want to hurt myself", "I've been cutting myself again"),
+    *("I keep harming myself", "I'm self-harming", "I don't want to live anymore"),
+    *("I don't want to be alive", "I can't go on", "kms", "my boyfriend hits me"),
+    *("he beats me", "my dad hit me", "I'm being abused", "someone assaulted me"),
+    *("I'm afraid I'll hurt my baby", "I shook my baby", "I'm scared I'll hurt my child"),
+    *("everyone would be better off without me, I want to die",),
 )
-SMALL_TALK = (
-    *("hmm", "tell me something", "what affects my mood?", "what if I slept more?", "hello"),
-    *("hey there", "thank you!", "cool, thanks", "good evening", "ok great", "that's helpful"),
-    *("nice", "how are you?", "what's up", "cheers", "great, thanks EQM", "morning!"),
+_CRISIS_LEADS = ("", "", "", "honestly ", "lately ", "sometimes ", "tbh ", "i'm so tired. ")
+_CRISIS_TAILS = ("", "", "", " tonight", " again", " lately", " and I'm scared", " right now")
+_GREETINGS = ("hi", "hey", "hello", "good morning", "good evening", "morning", "hiya", "yo")
+_THANKS = ("thanks", "thank you", "cheers", "thx", "ok thanks", "great, thanks", "cool, thanks")
+_CHAT = (
+    *("hmm", "tell me something", "how are you?", "what's up", "nice", "ok", "cool", "got it"),
+    *("what affects my mood?", "what if I slept more?", "what makes me happier?", "ok great"),
+    *("what would make me feel better?", "that's good to know"),
 )
+
+
+def _diagnosis(rng: random.Random, metrics: list[str]) -> Draft:
+    core = rng.choice(_DIAGNOSIS_CORES).format(
+        c=rng.choice(_CONDITIONS),
+        a=rng.choice(NOUNS[_metric(rng, metrics)]),
+        m=rng.choice(_MEDICINES),
+    )
+    return Draft(intent="diagnosis", text=rng.choice(_DIAGNOSIS_LEADS) + core)
+
+
+def _crisis(rng: random.Random, metrics: list[str]) -> Draft:
+    text = rng.choice(_CRISIS_LEADS) + rng.choice(_CRISIS_CORES) + rng.choice(_CRISIS_TAILS)
+    return Draft(intent="safety", text=text)
+
+
+def _small_talk(rng: random.Random, metrics: list[str]) -> Draft:
+    kind = rng.random()
+    if kind < 0.35:
+        text = rng.choice(_GREETINGS) + rng.choice(("", "", " EQM", " there", " again"))
+    elif kind < 0.7:
+        text = rng.choice(_THANKS) + rng.choice(("", "", " a lot", " so much", ", that helps"))
+    else:
+        text = rng.choice(_CHAT)
+    return Draft(intent="clarify", text=text + rng.choice(("", "", "!", ".", " :)")))
 
 
 def _multi(rng: random.Random, metrics: list[str]) -> Draft:
@@ -566,9 +606,9 @@ GENERATORS: dict[str, tuple[Generator, int]] = {
     "list_metrics": (_fixed("list_metrics", LIST_METRICS), 1),
     "cannot_answer": (_cannot_answer, 1),
     "refuse": (_others, 1),
-    "diagnosis": (_fixed("diagnosis", DIAGNOSIS), 1),
-    "safety": (_fixed("safety", CRISIS), 1),
-    "clarify": (_fixed("clarify", SMALL_TALK), 1),
+    "diagnosis": (_diagnosis, 1),
+    "safety": (_crisis, 1),
+    "clarify": (_small_talk, 1),
     "multi": (_multi, 2),
 }
 SINGLE = tuple(
@@ -599,9 +639,13 @@ _NON_TOOL = {
 
 FOLLOW_UPS = (
     *("and on weekends?", "what about {a}?", "and last month?", "how about in {m}?", "and {a}?"),
-    *("same for {a}?", "and {p}?", "what about {p}?"),
-    *("and what about {a}?", "ok, and on weekdays?"),
+    *("same for {a}?", "and {p}?", "what about {p}?", "and what about {a}?"),
+    *("and on weekdays?", "now for {p}", "now {a}", "and for my {a}?", "what about my {a}?"),
+    *("how about my {a} instead?", "and my {a}?", "and {p} only?"),
+    *("what about on weekends only?", "and weekdays only?", "the same for {a}?"),
+    *("and how about {p}?", "same question for {a}", "same but {p}", "and during {m}?"),
 )
+_FOLLOW_UP_LEADS = ("", "", "", "ok ", "ok, ", "okay, ", "hmm ", "right, ", "cool, ", "thanks. ")
 _OPENERS = (
     *(
         "",
@@ -657,10 +701,7 @@ CONTEXT = (
 def question(rng: random.Random, metrics: list[str]) -> Question:
     """One question of a randomly chosen intent, weighted towards everyday questions; never
     one of an evaluation suite's questions."""
-    while True:
-        asked = _question(rng, metrics)
-        if not (contaminated(asked.text) or contaminated(asked.clean)):
-            return asked
+    return _uncontaminated(lambda: _question(rng, metrics))
 
 
 def _question(rng: random.Random, metrics: list[str]) -> Question:
@@ -676,13 +717,22 @@ def _question(rng: random.Random, metrics: list[str]) -> Question:
 
 def follow_up(rng: random.Random, metrics: list[str]) -> Question:
     """A short second turn that only makes sense after the first one."""
-    while True:
-        text = rng.choice(FOLLOW_UPS).format(
+
+    def draft() -> Question:
+        text = rng.choice(_FOLLOW_UP_LEADS) + rng.choice(FOLLOW_UPS).format(
             a=rng.choice(NOUNS[_metric(rng, metrics)]),
             p=rng.choice(("this month", "last week", f"in {rng.choice(MONTH_NAMES)}", _span(rng))),
             m=rng.choice(MONTH_NAMES),
         )
-        asked = _varied(rng, text, "follow_up")
+        return _varied(rng, text, "follow_up")
+
+    return _uncontaminated(draft)
+
+
+def _uncontaminated(draw: Callable[[], Question]) -> Question:
+    """The first drawn question that no evaluation suite asks, with or without its typos."""
+    while True:
+        asked = draw()
         if not (contaminated(asked.text) or contaminated(asked.clean)):
             return asked
 

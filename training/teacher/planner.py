@@ -34,6 +34,9 @@ class ToolCall(BaseModel):
     arguments: dict[str, Any] = Field(default_factory=dict)
 
 
+FOLLOW_UP_TOOLS = frozenset({"stats_lookup", "anomalies", "correlate", "causal_effect"})
+
+
 class Plan(BaseModel):
     """What the teacher does: call tools, ask back, say what is not possible, or refuse.
 
@@ -118,7 +121,10 @@ _SPLIT = re.compile(
     r"\?|;|\.\s|\balso\b|,?\s+and\s+(?=(?:does|do|is|am|are|how|what|which|will|did|can|was"
     r"|were|any|when|tell|show)\b)|,\s*(?=(?:does|do|is|am|how|what|which|will|did|can)\b)"
 )
-_FOLLOW_UP = re.compile(r"^(?:and|what about|how about|same for|now|ok and|and what about)\b")
+_FOLLOW_UP = re.compile(
+    r"^(?:(?:ok|okay|hmm|right|cool|thanks|so|yeah)\b[,.]?\s*)*"
+    r"(?:and|what about|how about|(?:the )?same\b|now)\b"
+)
 _PRONOUN = re.compile(r"\b(?:it|that|this|those|them)\b")
 _NEXT_DAY = re.compile(
     r"\bnext day\b|\bday after\b|\bfollowing day\b|\bmorning after\b|\bnight before\b"
@@ -126,6 +132,11 @@ _NEXT_DAY = re.compile(
 _COMPARE_DAYS = re.compile(r"\b(?:better|worse|more|less|differ|different|compare|vs|versus)\b")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ANOMALY_DEFAULTS = (VALENCE, "sleep_hours", "steps")
+
+
+def adaptable(planned: Plan) -> bool:
+    """Follow-ups ("and on weekends?") only after tools that take a metric or a period."""
+    return bool(planned.calls) and all(c.name in FOLLOW_UP_TOOLS for c in planned.calls)
 
 
 def plan(question: str, metrics: list[str], history: list[Plan] | None = None) -> Plan:

@@ -1,0 +1,107 @@
+"""Decision examples: a question and the teacher's first move (its tool calls, or its answer
+when no tool is due), and nothing after it.
+
+The conversations teach the whole exchange; decisions teach the step a small model finds
+hardest and the teacher can show most cheaply: reading a question into exactly the right
+calls. No tool runs and no answer follows the calls, so a decision costs ~500 tokens where a
+conversation costs thousands, and the student sees many times more phrasings in the same
+training time (`benchmarks/default_model.py decisions` measures it). A follow-up decision
+takes the first turn of a corpus conversation, with its real tool results, as its context.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from tools import openai_tools
+from tools.prompt import SYSTEM_PROMPT
+from training.teacher.answers import answer
+from training.teacher.phrasing import follow_up, question
+from training.teacher.planner import Plan, ToolCall, adaptable, plan
+
+FOLLOW_UP_SHARE = 0.2  # of decisions; the rest are first questions
+
+Opening = tuple[list[dict[str, Any]], Plan]  # a first turn's messages, and its plan
+
+
+def call_message(calls: list[ToolCall], ids: list[str]) -> dict[str, Any]:
+    """The assistant message that makes `calls`, in the OpenAI chat format."""
+    return {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [
+            {
+                "id": call_id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": dict(call.arguments)},
+            }
+            for call_id, call in zip(ids, calls, strict=True)
+        ],
+    }
+
+
+def first_move(planned: Plan, turn: int = 1) -> dict[str, Any]:
+    """The teacher's first reply to a planned question: its calls, or its whole answer."""
+    if planned.calls:
+        ids = [f"call_{turn}_{i}" for i in range(len(planned.calls))]
+        return call_message(planned.calls, ids)
+    return {"role": "assistant", "content": answer(planned, [])}
+
+
+def build_decisions(
+    metrics_by_person: dict[str, list[str]],
+    conversations: list[dict[str, Any]],
+    n: int,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """`n` decisions for the people in turn; follow-ups open with a first turn of one of
+    `conversations` (the teacher corpus over the same people) that called tools."""
+    rng = random.Random(seed)
+    people = sorted(metrics_by_person)
+    tools = {person: openai_tools(metrics_by_person[person]) for person in people}
+    openings = _openings(conversations)
+    decisions = []
+    for index in range(n):
+        person = people[index % len(people)]
+        metrics = metrics_by_person[person]
+        context: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM_PROMPT}]
+        history: list[Plan] = []
+        if openings.get(person) and rng.random() < FOLLOW_UP_SHARE:
+            opening, previous = rng.choice(openings[person])
+            context += opening
+            history.append(previous)
+            asked = follow_up(rng, metrics)
+        else:
+            asked = question(rng, metrics)
+        planned = plan(asked.clean, metrics, history)
+        messages = [*context, {"role": "user", "content": asked.text}]
+        decisions.append(
+            {
+                "id": f"decision-{seed}-{index}",
+                "person": person,
+                "tools": tools[person],
+                "messages": [*messages, first_move(planned, len(history) + 1)],
+            }
+        )
+    return decisions
+
+
+def _openings(conversations: list[dict[str, Any]]) -> dict[str, list[Opening]]:
+    """Per person, each conversation's first turn (question, calls, results, answer) that a
+    follow-up can build on, with the plan it carried out."""
+    openings: dict[str, list[Opening]] = {}
+    for conversation in conversations:
+        messages = conversation["messages"][1:]  # after the system prompt
+        calls = messages[1].get("tool_calls") or [] if len(messages) > 1 else []
+        previous = Plan(
+            kind="tools",
+            calls=[
+                ToolCall(name=c["function"]["name"], arguments=c["function"]["arguments"])
+                for c in calls
+            ],
+        )
+        if adaptable(previous):
+            end = next(i for i, m in enumerate(messages) if m["role"] == "assistant" and i > 1)
+            openings.setdefault(conversation["person"], []).append((messages[: end + 1], previous))
+    return openings
