@@ -21,6 +21,7 @@ TOY = DefaultModelSpec(
         DemoPerson(name="sam", seed=11, days=60, files=("how_we_feel", "wearable")),
     ],
     conversations=8,
+    decisions=24,
     vocab_size=600,
     student=StudentConfig(
         hidden_size=32, layers=1, heads=2, kv_heads=1, intermediate_size=64, batch_size=4
