@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from brain.config import Settings
+from training.cores import all_cores
 from training.registry import ModelCard, ModelRegistry, staged_folder
 from training.student import StudentConfig
 
@@ -257,7 +258,10 @@ def train_default(
     model = build_student(tokenizer, spec.student)
     size = sum(p.numel() for p in model.parameters())
     progress(f"student: {size / 1e6:.1f}M parameters, {spec.student.epochs:g} epochs")
-    run = sft_train(model, tokenizer, conversations, folder, spec.student, progress=progress_bars)
+    with all_cores():
+        run = sft_train(
+            model, tokenizer, conversations, folder, spec.student, progress=progress_bars
+        )
     progress(f"student: {run.steps} steps in {run.seconds:.0f} s, final loss {run.final_loss:.3f}")
 
 

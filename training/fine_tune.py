@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from brain.config import Settings
+from training.cores import all_cores
 from training.default_model import DefaultModelSpec, Progress, cached_corpus
 from training.errors import TrainingError
 from training.registry import ModelCard, ModelRegistry, staged_folder
@@ -92,7 +93,7 @@ def fine_tune(
         f"({parameters / 1e6:.1f}M parameters) on {len(conversations)} conversations"
     )
     started = time.perf_counter()
-    with staged_folder(target) as folder:
+    with staged_folder(target) as folder, all_cores():
         run = sft_train(
             model,
             tokenizer,
