@@ -115,3 +115,17 @@ def test_a_base_trained_here_keeps_its_own_tokenizer(built, settings: Settings):
     text = "I walked 12345 steps on 2026-05-17"
     own = load_tokenizer(folder)
     assert type(tokenizer) is type(own) and tokenizer.encode(text) == own.encode(text)
+
+
+def test_training_gets_every_core_back_after_an_analysis_capped_them():
+    import os
+
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    from training.cores import all_cores
+
+    with threadpool_limits(1):  # what brain.analytics.service does for the whole process
+        assert torch.get_num_threads() == 1
+        with all_cores():
+            assert torch.get_num_threads() == (os.cpu_count() or 1)
