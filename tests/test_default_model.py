@@ -45,8 +45,9 @@ def test_the_build_registers_a_production_model_with_its_lineage(built, settings
     card = registry.card(built.name)
     assert built.installed_as_production and registry.pointer().production == built.name
     assert card.base == "scratch" and card.kind == "full"
-    assert card.data_hash == built.corpus_hash and built.conversations == 8
-    assert card.config["training"]["conversations"] == 8
+    assert card.data_hash == built.corpus_hash
+    assert (built.conversations, built.decisions) == (8, 24)
+    assert card.config["training"]["conversations"] == 8 + 24  # one sequence each
     folder = registry.path(built.name)
     assert {"config.json", "model.safetensors", "tokenizer.json"} <= {
         p.name for p in folder.iterdir()

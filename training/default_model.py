@@ -89,6 +89,7 @@ class BuildReport(BaseModel):
     name: str
     corpus_hash: str
     conversations: int
+    decisions: int
     seconds: dict[str, float]
     reused: list[str]
     installed_as_production: bool
@@ -128,13 +129,13 @@ def _build(
     reused: list[str] = []
 
     started = time.perf_counter()
-    conversations, corpus_reused = cached_corpus(spec, settings, progress)
+    examples, corpus_reused = cached_corpus(spec, settings, progress)
     reused += ["corpus"] if corpus_reused else []
     seconds["corpus"] = round(time.perf_counter() - started, 1)
 
     from training.teacher.corpus import corpus_hash
 
-    data_hash = corpus_hash(conversations)
+    data_hash = corpus_hash(examples)
     student_key = _hash(
         data_hash,
         spec.student.model_dump_json(),
@@ -149,7 +150,7 @@ def _build(
         progress(f"student: reusing {student_dir}")
     else:
         with staged_folder(student_dir) as folder:
-            train_default(conversations, spec, folder, progress, progress_bars)
+            train_default(examples, spec, folder, progress, progress_bars)
     seconds["student"] = round(time.perf_counter() - started, 1)
 
     name = f"eqm-default-{student_key[:10]}"
@@ -172,7 +173,8 @@ def _build(
     return BuildReport(
         name=name,
         corpus_hash=data_hash,
-        conversations=len(conversations),
+        conversations=spec.conversations,  # the corpus holds these, then the decisions
+        decisions=len(examples) - spec.conversations,
         seconds=seconds,
         reused=reused,
         installed_as_production=installed,
