@@ -3,9 +3,8 @@
 `brain.analytics.service.Analytics` caps BLAS and OpenMP at one thread for the whole process
 (its small matrices only contend for threads), and torch's CPU kernels run on that OpenMP
 pool: a model trained after an analysis in the same process (the corpus step of a build,
-feedback training in the server) ran on one core. (For the default model's long
-conversation batches a second core gained little: its 4,188 steps took 1,256 s on one core,
-and half of them ~600 s on two.)
+feedback training in the server) ran on one core: the default model's 4,188 steps took
+1,256 s so, and 895 s on two.
 """
 
 from __future__ import annotations
