@@ -65,7 +65,7 @@ def build() -> None:
 
 def grid(conversations: list[int], sizes: list[str]) -> None:
     spec = DefaultModelSpec(conversations=max(conversations))
-    corpus, _ = cached_corpus(spec, Settings(), print)
+    corpus = cached_corpus(spec, Settings(), print)[0].conversations
     items = load_heldout()
     rows = []
     for size in sizes:
@@ -107,8 +107,8 @@ def decisions(questions: list[int], sizes: list[str], epochs: float, with_tools:
 
     spec = DefaultModelSpec()
     corpus, _ = cached_corpus(spec, Settings(), print)
-    conversations = corpus[: spec.conversations]
-    tokenizer = train_tokenizer(_texts(corpus), vocab_size=spec.vocab_size)
+    conversations = corpus.conversations
+    tokenizer = train_tokenizer(_texts(corpus.examples), vocab_size=spec.vocab_size)
     rows = []
     for size in sizes:
         hidden, layers = (int(part) for part in size.split("x"))

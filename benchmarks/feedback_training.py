@@ -31,9 +31,8 @@ from training.registry import ModelRegistry
 
 def simulated_turns(items: int) -> tuple[list[SimulatedTurn], dict[str, list[str]]]:
     """Answers after tool calls from the teacher corpus, and each person's metrics."""
-    spec = DefaultModelSpec()
-    corpus, _ = cached_corpus(spec, Settings(), lambda _: None)
-    conversations = corpus[: spec.conversations]  # the decisions after them have no answers
+    corpus, _ = cached_corpus(DefaultModelSpec(), Settings(), lambda _: None)
+    conversations = corpus.conversations
     metrics = corpus_metrics(conversations)
     turns = [
         t

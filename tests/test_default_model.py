@@ -3,13 +3,18 @@ registry, cached by content hash; and fine-tuning a registered model (full and L
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from brain.config import Settings
-from training.default_model import DefaultModelSpec, DemoPerson, build_default, corpus_hash_key
+from training.default_model import (
+    DefaultModelSpec,
+    DemoPerson,
+    build_default,
+    cached_corpus,
+    corpus_hash_key,
+)
 from training.errors import TrainingError
 from training.fine_tune import fine_tune
 from training.registry import ModelRegistry
@@ -52,8 +57,9 @@ def test_the_build_registers_a_production_model_with_its_lineage(built, settings
     assert {"config.json", "model.safetensors", "tokenizer.json"} <= {
         p.name for p in folder.iterdir()
     }
-    persons = {json.loads(line)["person"] for line in _corpus(settings).read_text().splitlines()}
-    assert persons == {"alex", "sam"}
+    corpus, reused = cached_corpus(TOY, settings)
+    assert reused and len(corpus.conversations) == 8 and len(corpus.decisions) == 24
+    assert {c["person"] for c in corpus.examples} == {"alex", "sam"}
 
 
 def test_a_second_build_reuses_the_cache_and_registers_nothing_new(built, settings: Settings):
@@ -101,11 +107,6 @@ def test_a_base_folder_that_is_not_a_model_is_refused(settings: Settings, tmp_pa
     assert "nope" not in {c.name for c in ModelRegistry(settings.data_dir / "models").models()}
 
 
-def _corpus(settings: Settings) -> Path:
-    (folder,) = settings.cache_dir.glob("corpus-*")
-    return folder / "corpus.jsonl"
-
-
 def test_a_base_trained_here_keeps_its_own_tokenizer(built, settings: Settings):
     """Not Qwen's class, which AutoTokenizer picks for a qwen2 config.json: other token ids."""
     from training.fine_tune import load_base
@@ -118,15 +119,15 @@ def test_a_base_trained_here_keeps_its_own_tokenizer(built, settings: Settings):
     assert type(tokenizer) is type(own) and tokenizer.encode(text) == own.encode(text)
 
 
-def test_training_gets_every_core_back_after_an_analysis_capped_them():
-    import os
-
+def test_analytics_caps_blas_threads_but_leaves_torch_every_core(sqlite_store):
+    """An analysis in the same process (a build's corpus step, the server's feedback
+    training) once capped OpenMP too, and the student then trained on one core."""
     import torch
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_info
 
-    from training.cores import all_cores
+    from brain.analytics.service import Analytics
 
-    with threadpool_limits(1):  # what brain.analytics.service does for the whole process
-        assert torch.get_num_threads() == 1
-        with all_cores():
-            assert torch.get_num_threads() == (os.cpu_count() or 1)
+    threads = torch.get_num_threads()
+    Analytics(sqlite_store)
+    assert torch.get_num_threads() == threads
+    assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")

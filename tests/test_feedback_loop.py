@@ -96,9 +96,8 @@ def test_rated_feedback_moves_a_candidate_and_keeps_its_tool_calls(tmp_path: Pat
     report = build_default(settings=Settings(data_dir=settings.data_dir), progress=lambda _: None)
     registry = ModelRegistry(settings.data_dir / "models")
     base = report.name
-    spec = DefaultModelSpec()
-    corpus, _ = cached_corpus(spec, Settings(), lambda _: None)
-    conversations = corpus[: spec.conversations]  # the decisions after them have no answers
+    corpus, _ = cached_corpus(DefaultModelSpec(), Settings(), lambda _: None)
+    conversations = corpus.conversations
     metrics = corpus_metrics(conversations)
     turns = [
         t

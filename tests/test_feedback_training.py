@@ -47,8 +47,8 @@ CONVERSATIONS = 120
 
 @pytest.fixture(scope="module")
 def corpus() -> list[dict]:
-    conversations, _ = cached_corpus(DefaultModelSpec(), Settings(), lambda _: None)
-    return conversations[:CONVERSATIONS]
+    corpus, _ = cached_corpus(DefaultModelSpec(), Settings(), lambda _: None)
+    return corpus.conversations[:CONVERSATIONS]
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,8 @@ Every step is deterministic, and the two expensive ones are cached under
 `EQM_CACHE_DIR` (default ~/.cache/eqm) by a content hash of what they were built from, so a
 fresh checkout of the same code reuses them and any change that could alter them rebuilds:
 
-    corpus-<hash>/corpus.jsonl   hash of the spec's data part + the teacher, tools and brain code
+    corpus-<hash>/{conversations,decisions}.jsonl   hash of the spec's data part + the
+                                     teacher, tools and brain code
     student-<hash>/              hash of the corpus + the student spec + the training code
 
 The result is registered as `eqm-default-<student hash>` and, in an empty registry, installed
@@ -21,6 +22,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -29,7 +31,6 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from brain.config import Settings
-from training.cores import all_cores
 from training.registry import ModelCard, ModelRegistry, staged_folder
 from training.student import StudentConfig
 
@@ -76,9 +77,9 @@ class DefaultModelSpec(BaseModel):
             DemoPerson(name="sam", seed=11, days=365, files=("how_we_feel", "wearable")),
         ]
     )
-    conversations: int = Field(1500, description="Teacher conversations in the corpus.")
+    conversations: int = Field(600, description="Teacher conversations in the corpus.")
     decisions: int = Field(
-        32000, description="Decision examples: a question and the teacher's first move only."
+        36000, description="Decision examples: a question and the teacher's first move only."
     )
     corpus_seed: int = 0
     vocab_size: int = Field(4096, description="Byte-level BPE vocabulary of the tokenizer.")
@@ -129,7 +130,8 @@ def _build(
     reused: list[str] = []
 
     started = time.perf_counter()
-    examples, corpus_reused = cached_corpus(spec, settings, progress)
+    corpus, corpus_reused = cached_corpus(spec, settings, progress)
+    examples = corpus.examples
     reused += ["corpus"] if corpus_reused else []
     seconds["corpus"] = round(time.perf_counter() - started, 1)
 
@@ -173,30 +175,48 @@ def _build(
     return BuildReport(
         name=name,
         corpus_hash=data_hash,
-        conversations=spec.conversations,  # the corpus holds these, then the decisions
-        decisions=len(examples) - spec.conversations,
+        conversations=len(corpus.conversations),
+        decisions=len(corpus.decisions),
         seconds=seconds,
         reused=reused,
         installed_as_production=installed,
     )
 
 
+@dataclass(frozen=True)
+class TeacherCorpus:
+    """What the student trains on: whole conversations (they also teach the answers), then
+    decisions (a question and the teacher's first move only)."""
+
+    conversations: list[dict[str, Any]]
+    decisions: list[dict[str, Any]]
+
+    @property
+    def examples(self) -> list[dict[str, Any]]:
+        return self.conversations + self.decisions
+
+
 def cached_corpus(
     spec: DefaultModelSpec, settings: Settings, progress: Progress = print
-) -> tuple[list[dict[str, Any]], bool]:
+) -> tuple[TeacherCorpus, bool]:
     """The teacher's corpus for `spec`, from the cache when it was built before (and whether)."""
-    corpus_file = settings.cache_dir / f"corpus-{corpus_hash_key(spec)}" / "corpus.jsonl"
-    reused = corpus_file.exists()
+    folder = settings.cache_dir / f"corpus-{corpus_hash_key(spec)}"
+    parts = ("conversations", "decisions")
+    reused = (folder / "decisions.jsonl").exists()
     if reused:
-        progress(f"corpus: reusing {corpus_file}")
+        progress(f"corpus: reusing {folder}")
     else:
         progress(f"corpus: {spec.conversations} teacher conversations over demo people")
-        conversations = make_corpus(spec, progress)
-        with staged_folder(corpus_file.parent) as folder:
-            (folder / "corpus.jsonl").write_text(
-                "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in conversations)
-            )
-    return [json.loads(line) for line in corpus_file.read_text().splitlines()], reused
+        corpus = make_corpus(spec, progress)
+        with staged_folder(folder) as partial:
+            for part in parts:
+                lines = (json.dumps(c, ensure_ascii=False) + "\n" for c in getattr(corpus, part))
+                (partial / f"{part}.jsonl").write_text("".join(lines))
+    return TeacherCorpus(*(_read_jsonl(folder / f"{part}.jsonl") for part in parts)), reused
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def corpus_hash_key(spec: DefaultModelSpec) -> str:
@@ -207,9 +227,8 @@ def corpus_hash_key(spec: DefaultModelSpec) -> str:
     return _hash(json.dumps(data, sort_keys=True), _sources(CORPUS_SOURCES), _versions(LIBRARIES))
 
 
-def make_corpus(spec: DefaultModelSpec, progress: Progress) -> list[dict[str, Any]]:
-    """Import the demo people into a scratch store and let the teacher talk with them; the
-    conversations come first, then the decisions."""
+def make_corpus(spec: DefaultModelSpec, progress: Progress) -> TeacherCorpus:
+    """Import the demo people into a scratch store and let the teacher talk with them."""
     from brain.analytics.service import Analytics
     from brain.demo import generate
     from brain.demo.scm import TZ
@@ -237,7 +256,8 @@ def make_corpus(spec: DefaultModelSpec, progress: Progress) -> list[dict[str, An
             corpus = build_corpus(store, names, spec.conversations, spec.corpus_seed, context)
             metrics = {name: sorted(context.analytics.data(name).daily.columns) for name in names}
             progress(f"  {spec.decisions} decisions")
-            return corpus + build_decisions(metrics, corpus, spec.decisions, spec.corpus_seed)
+            decisions = build_decisions(metrics, corpus, spec.decisions, spec.corpus_seed)
+            return TeacherCorpus(corpus, decisions)
         finally:
             memories.close()
             store.close()
@@ -260,10 +280,7 @@ def train_default(
     model = build_student(tokenizer, spec.student)
     size = sum(p.numel() for p in model.parameters())
     progress(f"student: {size / 1e6:.1f}M parameters, {spec.student.epochs:g} epochs")
-    with all_cores():
-        run = sft_train(
-            model, tokenizer, conversations, folder, spec.student, progress=progress_bars
-        )
+    run = sft_train(model, tokenizer, conversations, folder, spec.student, progress=progress_bars)
     progress(f"student: {run.steps} steps in {run.seconds:.0f} s, final loss {run.final_loss:.3f}")
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from brain.config import Settings
-from training.cores import all_cores
 from training.default_model import DefaultModelSpec, Progress, cached_corpus
 from training.errors import TrainingError
 from training.registry import ModelCard, ModelRegistry, staged_folder
@@ -81,7 +80,7 @@ def fine_tune(
     model, tokenizer = load_base(base)
     parameters = sum(p.numel() for p in model.parameters())
     lora = method == "lora" or (method == "auto" and parameters > LORA_ABOVE)
-    conversations, _ = cached_corpus(spec, settings, progress)
+    conversations = cached_corpus(spec, settings, progress)[0].examples
     training = StudentConfig(
         epochs=epochs,
         learning_rate=learning_rate or (1e-4 if lora else 2e-5),
@@ -93,7 +92,7 @@ def fine_tune(
         f"({parameters / 1e6:.1f}M parameters) on {len(conversations)} conversations"
     )
     started = time.perf_counter()
-    with staged_folder(target) as folder, all_cores():
+    with staged_folder(target) as folder:
         run = sft_train(
             model,
             tokenizer,

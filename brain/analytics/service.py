@@ -34,8 +34,9 @@ class Analytics:
 
     def __init__(self, store: Store, *, max_people: int = 64) -> None:
         # One BLAS thread per analysis: the matrices are small, and on a shared 2-core
-        # machine BLAS threads fought and made calls 10-50x slower at the p95.
-        threadpool_limits(1)
+        # machine BLAS threads fought and made calls 10-50x slower at the p95. BLAS only:
+        # capping OpenMP too would cap torch's CPU threads in the same process.
+        threadpool_limits(1, user_api="blas")
         self.store = store
         self.max_people = max_people
         self._entries: OrderedDict[str, _PersonEntry] = OrderedDict()

@@ -28,7 +28,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from brain.config import Settings
-from training.cores import all_cores
 from training.default_model import Progress
 from training.errors import RegistryError
 from training.fine_tune import LORA_ABOVE, load_base
@@ -334,8 +333,7 @@ def _run(
     metrics: dict[str, float] = {}
     if validation:
         metrics |= _numbers(trainer.evaluate(), prefix="before_")
-    with all_cores():
-        result = trainer.train()
+    result = trainer.train()
     if validation:
         metrics |= _numbers(trainer.evaluate())
     metrics["train_loss"] = float(result.training_loss)

@@ -29,7 +29,7 @@ FOLLOW_UP_SHARE = 0.2  # of decisions; the rest are first questions
 # the teacher makes the same for a person who tracks every metric, and that does not list
 # the person's metrics. The conversations, and the rest of the decisions, keep the block, so
 # the student also reads the prompt as served.
-SHORT_SHARE = 0.75
+SHORT_SHARE = 0.8
 
 Opening = tuple[list[dict[str, Any]], Plan]  # a first turn's messages, and its plan
 

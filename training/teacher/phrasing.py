@@ -227,12 +227,18 @@ _EFFECT_ON_MOOD = (
 )
 
 
-def _effect(rng: random.Random, metrics: list[str]) -> Draft:
+def _cause_and_mood(rng: random.Random, metrics: list[str]) -> tuple[str, str, str, str]:
+    """A non-mood metric and a mood metric, each with one of its nouns: (a, b, noun, noun)."""
     a, b = _metric(rng, metrics, mood=False), _metric(rng, metrics, mood=True)
-    noun = rng.choice(NOUNS[a])
+    return a, b, rng.choice(NOUNS[a]), rng.choice(NOUNS[b])
+
+
+def _effect(rng: random.Random, metrics: list[str]) -> Draft:
+    a, b, noun_a, noun_b = _cause_and_mood(rng, metrics)
     if rng.random() < 0.2:
-        return Draft(intent="causal_effect", text=_fill(rng, _EFFECT_ON_MOOD, a=noun), metrics=(a,))
-    text = _fill(rng, _EFFECT, a=noun, b=rng.choice(NOUNS[b]), n=rng.choice(_NEXT_DAY))
+        text = _fill(rng, _EFFECT_ON_MOOD, a=noun_a)
+        return Draft(intent="causal_effect", text=text, metrics=(a,))
+    text = _fill(rng, _EFFECT, a=noun_a, b=noun_b, n=rng.choice(_NEXT_DAY))
     return Draft(intent="causal_effect", text=text, metrics=(a, b))
 
 
@@ -283,9 +289,8 @@ _GRANGER = (
 
 
 def _granger(rng: random.Random, metrics: list[str]) -> Draft:
-    a, b = _metric(rng, metrics, mood=False), _metric(rng, metrics, mood=True)
-    text = _fill(rng, _GRANGER, a=rng.choice(NOUNS[a]), b=rng.choice(NOUNS[b]))
-    return Draft(intent="granger", text=text, metrics=(a, b))
+    a, b, noun_a, noun_b = _cause_and_mood(rng, metrics)
+    return Draft(intent="granger", text=_fill(rng, _GRANGER, a=noun_a, b=noun_b), metrics=(a, b))
 
 
 def _change(rng: random.Random) -> tuple[str, str]:
@@ -609,7 +614,7 @@ GENERATORS: dict[str, tuple[Generator, int]] = {
     "diagnosis": (_diagnosis, 1),
     "safety": (_crisis, 1),
     "clarify": (_small_talk, 1),
-    "multi": (_multi, 2),
+    "multi": (_multi, 4),
 }
 SINGLE = tuple(
     n
@@ -642,7 +647,7 @@ FOLLOW_UPS = (
     *("same for {a}?", "and {p}?", "what about {p}?", "and what about {a}?"),
     *("and on weekdays?", "now for {p}", "now {a}", "and for my {a}?", "what about my {a}?"),
     *("how about my {a} instead?", "and my {a}?", "and {p} only?"),
-    *("what about on weekends only?", "and weekdays only?", "the same for {a}?"),
+    *("and weekdays only?", "the same for {a}?"),
     *("and how about {p}?", "same question for {a}", "same but {p}", "and during {m}?"),
 )
 _FOLLOW_UP_LEADS = ("", "", "", "ok ", "ok, ", "okay, ", "hmm ", "right, ", "cool, ", "thanks. ")
