@@ -45,7 +45,13 @@ from pathlib import Path
 from typing import Any
 
 from brain.config import Settings
-from evals.tool_calls import HELDOUT_METRICS, load_heldout, local_completer, run_with
+from evals.tool_calls import (
+    HELDOUT_METRICS,
+    HeldOutItem,
+    load_heldout,
+    local_completer,
+    run_with,
+)
 from training.default_model import DefaultModelSpec, build_default, cached_corpus, train_default
 from training.teacher import SYSTEM_PROMPT
 from training.teacher.decisions import build_decisions
@@ -69,11 +75,8 @@ def grid(conversations: list[int], sizes: list[str]) -> None:
     items = load_heldout()
     rows = []
     for size in sizes:
-        hidden, layers = (int(part) for part in size.split("x"))
         for n in sorted(conversations):
-            student = spec.student.model_copy(
-                update={"hidden_size": hidden, "layers": layers, "intermediate_size": 3 * hidden}
-            )
+            student = spec.student.model_copy(update=_shape(size))
             cell = spec.model_copy(update={"conversations": n, "student": student})
             with tempfile.TemporaryDirectory() as folder:
                 started = time.perf_counter()
@@ -96,6 +99,32 @@ def grid(conversations: list[int], sizes: list[str]) -> None:
         )
 
 
+def _shape(size: str) -> dict[str, int]:
+    """ "128x2" (width x layers, the default's heads) or "128x2x2" (and attention heads, half
+    as many key/value heads) as StudentConfig fields."""
+    hidden, layers, *heads = (int(part) for part in size.split("x"))
+    shape = {"hidden_size": hidden, "layers": layers, "intermediate_size": 3 * hidden}
+    return shape | ({"heads": heads[0], "kv_heads": max(1, heads[0] // 2)} if heads else {})
+
+
+def _teacher_items(n: int) -> list[HeldOutItem]:
+    """Fresh first-question decisions (a seed no training set uses) as scored items: the
+    teacher's own distribution, so a miss here is the student's, not the phrasing's."""
+    items = []
+    for decision in build_decisions(HELDOUT_METRICS, [], n, seed=12345):
+        calls = decision["messages"][-1].get("tool_calls") or []
+        items.append(
+            HeldOutItem(
+                id=decision["id"],
+                person=decision["person"],
+                category="single" if calls else "no_tool",
+                messages=decision["messages"][1:-1],  # the system prompt comes from the run
+                expected=[c["function"] for c in calls],
+            )
+        )
+    return items
+
+
 def _without_tools(complete: Any) -> Any:
     return lambda messages, _tools: complete(messages, None)
 
@@ -109,17 +138,10 @@ def decisions(questions: list[int], sizes: list[str], epochs: float, with_tools:
     corpus, _ = cached_corpus(spec, Settings(), print)
     conversations = corpus.conversations
     tokenizer = train_tokenizer(_texts(corpus.examples), vocab_size=spec.vocab_size)
+    teacher_items = _teacher_items(200)
     rows = []
     for size in sizes:
-        hidden, layers = (int(part) for part in size.split("x"))
-        student = spec.student.model_copy(
-            update={
-                "hidden_size": hidden,
-                "layers": layers,
-                "intermediate_size": 3 * hidden,
-                "epochs": epochs,
-            }
-        )
+        student = spec.student.model_copy(update={**_shape(size), "epochs": epochs})
         for n in questions:
             data = build_decisions(HELDOUT_METRICS, conversations, n, seed=1)
             data = data if with_tools else [{**d, "tools": None} for d in data]
@@ -129,21 +151,28 @@ def decisions(questions: list[int], sizes: list[str], epochs: float, with_tools:
                 run = sft_train(model, tokenizer, data, Path(folder), student, progress=False)
                 seconds = time.perf_counter() - started
                 complete = local_completer(folder)
-                report = run_with(
-                    complete if with_tools else _without_tools(complete),
-                    load_heldout(),
-                    metrics_by_person=HELDOUT_METRICS,
-                    system_prompt=SYSTEM_PROMPT,
+                complete = complete if with_tools else _without_tools(complete)
+                report, own = (
+                    run_with(
+                        complete,
+                        scored,
+                        metrics_by_person=HELDOUT_METRICS,
+                        system_prompt=SYSTEM_PROMPT,
+                    )
+                    for scored in (load_heldout(), teacher_items)
                 )
-            rows.append((size, n, run.steps, seconds, run.final_loss, report))
+            rows.append((size, n, run.steps, seconds, run.final_loss, report, own))
             print(f"{size} x {n}: exact {report.exact_match:.1%} in {seconds:.0f} s")
     tools = "with" if with_tools else "without"
     print(f"\ndecisions only, {tools} the tools block, {epochs:g} epochs")
-    print("| model | questions | steps | train s | final loss | tool names | exact | JSON |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for size, n, steps, seconds, loss, r in rows:
+    print(
+        "| model | questions | steps | train s | final loss | teacher's exact "
+        "| tool names | exact | JSON |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size, n, steps, seconds, loss, r, own in rows:
         print(
-            f"| {size} | {n} | {steps} | {seconds:.0f} | {loss:.3f} | "
+            f"| {size} | {n} | {steps} | {seconds:.0f} | {loss:.3f} | {own.exact_match:.1%} | "
             f"{r.tool_name_accuracy:.1%} | {r.exact_match:.1%} | {r.valid_json_rate:.1%} |"
         )
 

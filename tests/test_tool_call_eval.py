@@ -454,7 +454,10 @@ def test_the_teacher_never_asks_an_evaluation_question(items):
         metrics = sorted(HELDOUT_METRICS["alex" if index % 2 else "sam"])
         for asked in (question(rng, metrics), follow_up(rng, metrics)):
             assert not contaminated(asked.text) and not contaminated(asked.clean), asked
-    assert contaminated("hey, " + items[0].question() + " thanks")
+    assert contaminated("hey, " + items[0].question() + " thanks")  # holds one
+    assert contaminated(items[0].question().upper())  # is one
+    longest = max((i.question() for i in items), key=len)
+    assert contaminated(" ".join(longest.split()[1:5]))  # four of its words: held in one
 
 
 def test_a_local_model_folder_runs_through_parse_hermes(tmp_path, items):

@@ -35,13 +35,19 @@ def eval_questions() -> tuple[str, ...]:
     return tuple(sorted({words(text) for text in found}))
 
 
+@cache
+def _held() -> tuple[frozenset[str], str, tuple[str, ...]]:
+    """The questions as a set, joined into one text (a shorter question is held in it when
+    found there: no match crosses a line), and those long enough to be held in another."""
+    questions = eval_questions()
+    long = tuple(q for q in questions if q.count(" ") - 1 >= MIN_WORDS)
+    return frozenset(questions), "\n".join(questions), long
+
+
 def contaminated(text: str) -> bool:
     """Whether `text` is, holds, or is held in an evaluation question."""
     mine = words(text)
-    for theirs in eval_questions():
-        if mine == theirs:
-            return True
-        shorter, longer = sorted((mine, theirs), key=len)
-        if shorter.count(" ") - 1 >= MIN_WORDS and shorter in longer:
-            return True
-    return False
+    same, joined, long = _held()
+    if mine in same or (mine.count(" ") - 1 >= MIN_WORDS and mine in joined):
+        return True
+    return any(theirs in mine for theirs in long)
