@@ -34,6 +34,20 @@ decisions and composed crisis, diagnosis and small-talk messages):
 
 A small model from scratch learns to read the question only after a few thousand steps, and
 ~310 tokens of tools block in every example slow that down far more than they cost.
+
+Attention heads, 128x2, 16,000 decisions (20% with the tools block), one epoch, 2,000 steps;
+"teacher's exact" is exact match on 200 fresh questions of the teacher's own (seed 12345),
+so it measures the student alone; the last two columns are the held-out set:
+
+| heads x width | train s | final loss | teacher's exact | names | exact |
+| --- | ---: | ---: | ---: | ---: | ---: |
+| 4 x 32 | 295 | 0.139 | 6.5% | 49.2% | 5.5% |
+| 2 x 64 | 239 | 0.111 | 23.0% | 46.1% | 14.1% |
+| 1 x 128 | 291 | 0.166 | 11.0% | 43.8% | 7.8% |
+| 3 x 64 (192 wide) | 433 | 0.117 | 20.0% | 39.8% | 10.2% |
+
+Most misses, on the teacher's questions too, are words not copied from the question into
+the arguments (a month, a number of days, a journal topic): 64-wide heads copy them best.
 """
 
 from __future__ import annotations
