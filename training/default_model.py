@@ -5,9 +5,9 @@ Every step is deterministic, and the two expensive ones are cached under
 `EQM_CACHE_DIR` (default ~/.cache/eqm) by a content hash of what they were built from, so a
 fresh checkout of the same code reuses them and any change that could alter them rebuilds:
 
-    corpus-<hash>/{conversations,decisions}.jsonl   hash of the spec's data part + the
-                                     teacher, tools and brain code
-    student-<hash>/              hash of the corpus + the student spec + the training code
+    corpus-<hash>/    conversations.jsonl, decisions.jsonl: hash of the spec's data part
+                      + the teacher, tools and brain code
+    student-<hash>/   hash of the corpus + the student spec + the training code
 
 The result is registered as `eqm-default-<student hash>` and, in an empty registry, installed
 as production.
