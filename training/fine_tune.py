@@ -80,7 +80,7 @@ def fine_tune(
     model, tokenizer = load_base(base)
     parameters = sum(p.numel() for p in model.parameters())
     lora = method == "lora" or (method == "auto" and parameters > LORA_ABOVE)
-    conversations = cached_corpus(spec, settings, progress)[0].examples
+    examples = cached_corpus(spec, settings, progress)[0].examples
     training = StudentConfig(
         epochs=epochs,
         learning_rate=learning_rate or (1e-4 if lora else 2e-5),
@@ -89,14 +89,14 @@ def fine_tune(
     )
     progress(
         f"{'LoRA' if lora else 'full'} fine-tuning of {base.name} "
-        f"({parameters / 1e6:.1f}M parameters) on {len(conversations)} conversations"
+        f"({parameters / 1e6:.1f}M parameters) on {len(examples)} teacher examples"
     )
     started = time.perf_counter()
     with staged_folder(target) as folder:
         run = sft_train(
             model,
             tokenizer,
-            conversations,
+            examples,
             folder,
             training,
             progress=progress_bars,
@@ -110,7 +110,7 @@ def fine_tune(
             name=name,
             base=str(base),
             kind="lora" if lora else "full",
-            data_hash=corpus_hash(conversations),
+            data_hash=corpus_hash(examples),
             config={"training": training.model_dump(), "run": run.model_dump()},
             metrics={},
             lineage={"teacher": "training.teacher (deterministic planner)"},
