@@ -35,12 +35,17 @@ def eval_questions() -> tuple[str, ...]:
     return tuple(sorted({words(text) for text in found}))
 
 
+def _long_enough(question: str) -> bool:
+    """Whether a question (as `words`) has the words to be held in another or hold one."""
+    return question.count(" ") - 1 >= MIN_WORDS
+
+
 @cache
 def _held() -> tuple[frozenset[str], str, tuple[str, ...]]:
     """The questions as a set, joined into one text (a shorter question is held in it when
     found there: no match crosses a line), and those long enough to be held in another."""
     questions = eval_questions()
-    long = tuple(q for q in questions if q.count(" ") - 1 >= MIN_WORDS)
+    long = tuple(q for q in questions if _long_enough(q))
     return frozenset(questions), "\n".join(questions), long
 
 
@@ -48,6 +53,6 @@ def contaminated(text: str) -> bool:
     """Whether `text` is, holds, or is held in an evaluation question."""
     mine = words(text)
     same, joined, long = _held()
-    if mine in same or (mine.count(" ") - 1 >= MIN_WORDS and mine in joined):
+    if mine in same or (_long_enough(mine) and mine in joined):
         return True
     return any(theirs in mine for theirs in long)
