@@ -52,7 +52,8 @@ TRAINING_LIBRARIES = ("torch", "transformers", "trl", "tokenizers")
 # heads copied 23% of the teacher's own fresh questions exactly, against 6.5%
 # (benchmarks/default_model.py decisions --sizes 128x2x4 128x2x2). Over a whole build four
 # heads catch up (65.5% against 45.5% on those questions) but score no better held out
-# through vLLM (25.0% against 27.3% exact), and train 11% slower: 15.0 minutes against 14.3.
+# through vLLM (25.0% against 27.3% exact), and train 11% slower: 15.0 minutes against 14.3
+# (36,000 decisions, on a slower machine than the figures below).
 DEFAULT_STUDENT = StudentConfig(
     hidden_size=128,
     layers=2,
