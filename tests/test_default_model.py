@@ -3,6 +3,9 @@ registry, cached by content hash; and fine-tuning a registered model (full and L
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -131,3 +134,14 @@ def test_analytics_caps_blas_threads_but_leaves_torch_every_core(sqlite_store):
     Analytics(sqlite_store)
     assert torch.get_num_threads() == threads
     assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
+
+
+def test_training_never_reaches_a_hub():
+    """On a GPU, transformers fetched a hub kernel at the first LoRA step and failed
+    offline (seen on an H200): importing training/ turns hub access off unless set."""
+    env = {k: v for k, v in os.environ.items() if k not in {"HF_HUB_OFFLINE", "USE_HUB_KERNELS"}}
+    probe = (
+        "import os, training; print(os.environ['HF_HUB_OFFLINE'], os.environ['USE_HUB_KERNELS'])"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert out.stdout.split() == ["1", "0"], out.stderr
