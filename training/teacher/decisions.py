@@ -17,6 +17,7 @@ from typing import Any
 from tools import openai_tools
 from tools.prompt import SYSTEM_PROMPT
 from training.teacher.answers import answer
+from training.teacher.distractors import distracted
 from training.teacher.phrasing import follow_up, question
 from training.teacher.planner import Plan, ToolCall, adaptable, plan
 
@@ -67,6 +68,9 @@ def build_decisions(
     """`n` decisions for the people in turn; follow-ups open with a first turn of one of
     `conversations` (the teacher corpus over the same people) that called tools."""
     rng = random.Random(seed)
+    # every question gets distractors where the plan allows (training/teacher/distractors.py),
+    # from a Random of its own: the questions stay those the seed gives without them
+    noise = random.Random(f"distractors-{seed}")
     people = sorted(metrics_by_person)
     tools = {person: openai_tools(metrics_by_person[person]) for person in people}
     everything = sorted(set().union(*metrics_by_person.values()))
@@ -88,7 +92,8 @@ def build_decisions(
         short = rng.random() < SHORT_SHARE and _needs_no_metric_list(
             planned, plan(asked.clean, everything, history)
         )
-        messages = [*context, {"role": "user", "content": asked.text}]
+        text = distracted(noise, asked.text, planned, metrics, history)
+        messages = [*context, {"role": "user", "content": text}]
         decisions.append(
             {
                 "id": f"decision-{seed}-{index}",
