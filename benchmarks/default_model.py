@@ -190,14 +190,13 @@ def _without_tools(complete: Any) -> Any:
 
 
 def decisions(questions: list[int], sizes: list[str], epochs: float, with_tools: bool) -> None:
-    from training.default_model import _texts
     from training.student import build_student, sft_train
-    from training.tokenizer import train_tokenizer
+    from training.tokenizer import corpus_texts, train_tokenizer
 
     spec = DefaultModelSpec()
     corpus, _ = cached_corpus(spec, Settings(), print)
     conversations = corpus.conversations
-    tokenizer = train_tokenizer(_texts(corpus.examples), vocab_size=spec.vocab_size)
+    tokenizer = train_tokenizer(corpus_texts(corpus.examples), vocab_size=spec.vocab_size)
     teacher_items = _teacher_items(200)
     rows = []
     for size in sizes:

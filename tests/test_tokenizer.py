@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tools import openai_tools
-from training.tokenizer import SPECIAL_TOKENS, load_tokenizer, train_tokenizer
+from training.tokenizer import SPECIAL_TOKENS, corpus_texts, load_tokenizer, train_tokenizer
 
 HERMES = re.compile(r"<tool_call>(.*?)</tool_call>", re.DOTALL)  # vLLM's hermes pattern
 
@@ -108,3 +108,21 @@ def test_a_long_metric_list_is_rendered_once_and_named(tokenizer):
     assert "metrics: " + ", ".join(sorted(metrics)) in text
     assert "correlate(x, y, max_lag?)" in text
     assert "stats_lookup(metric, last_days?, last_weeks?, start?, end?, month?, " in text
+
+
+def test_the_tokenizer_learns_a_decisions_question_as_written_not_its_distractors():
+    call = {"name": "stats_lookup", "arguments": {"metric": "steps"}}
+    decision = {
+        "tools": None,
+        "messages": [
+            {"role": "system", "content": "Be kind."},
+            {"role": "user", "content": "how many zebra steps walrus did I take"},
+            {"role": "assistant", "content": "", "tool_calls": [{"function": call}]},
+        ],
+        "undistracted": "how many steps did I take",
+    }
+    conversation = {"tools": openai_tools(["steps"]), "messages": decision["messages"][:2]}
+    texts = list(corpus_texts([decision, conversation]))
+    assert "how many steps did I take" in texts and json.dumps(call) in texts
+    assert "how many zebra steps walrus did I take" not in texts[:5]  # the decision's part
+    assert texts[6:] == ["Be kind.", "how many zebra steps walrus did I take"]  # as it is

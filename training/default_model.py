@@ -21,7 +21,7 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -288,26 +288,16 @@ def train_default(
 ) -> None:
     """Tokenizer, then student, into `folder`."""
     from training.student import build_student, sft_train
-    from training.tokenizer import train_tokenizer
+    from training.tokenizer import corpus_texts, train_tokenizer
 
     started = time.perf_counter()
-    tokenizer = train_tokenizer(_texts(conversations), vocab_size=spec.vocab_size)
+    tokenizer = train_tokenizer(corpus_texts(conversations), vocab_size=spec.vocab_size)
     progress(f"tokenizer: {len(tokenizer)} tokens in {time.perf_counter() - started:.1f} s")
     model = build_student(tokenizer, spec.student)
     size = sum(p.numel() for p in model.parameters())
     progress(f"student: {size / 1e6:.1f}M parameters, {spec.student.epochs:g} epochs")
     run = sft_train(model, tokenizer, conversations, folder, spec.student, progress=progress_bars)
     progress(f"student: {run.steps} steps in {run.seconds:.0f} s, final loss {run.final_loss:.3f}")
-
-
-def _texts(conversations: list[dict[str, Any]]) -> Iterator[str]:
-    """What the model will read and write: messages, tool calls as JSON, the tool names."""
-    for conversation in conversations:
-        yield " ".join(t["function"]["name"] for t in conversation["tools"] or [])
-        for message in conversation["messages"]:
-            yield message.get("content") or ""
-            for call in message.get("tool_calls") or []:
-                yield json.dumps(call["function"], ensure_ascii=False)
 
 
 def _copy_folder(source: Path, target: Path) -> None:

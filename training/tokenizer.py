@@ -18,8 +18,10 @@ folder whose config.json says qwen2 would silently swap in Qwen's own tokenizer 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 END_OF_TEXT = "<|endoftext|>"
 IM_START = "<|im_start|>"
@@ -88,6 +90,22 @@ CHAT_TEMPLATE = """\
 {%- endfor %}
 {%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}
 """
+
+
+def corpus_texts(examples: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """What the model will read and write, for the tokenizer to learn from: the tool names,
+    every message and every tool call as JSON. A teacher decision's question counts as the
+    teacher wrote it (its `undistracted` field), before distractors: their stray words are
+    noise the student learns to skip, not vocabulary to spend merges on (counted in, they
+    took 940 of the 4,096 entries, generic English pieces in place of the corpus's words)."""
+    for example in examples:
+        yield " ".join(t["function"]["name"] for t in example["tools"] or [])
+        messages = example["messages"]
+        for i, message in enumerate(messages):
+            text = message.get("content") or ""
+            yield example.get("undistracted", text) if i == len(messages) - 2 else text
+            for call in message.get("tool_calls") or []:
+                yield json.dumps(call["function"], ensure_ascii=False)
 
 
 def train_tokenizer(texts: Iterable[str], *, vocab_size: int = 8192, min_frequency: int = 2):

@@ -100,6 +100,7 @@ def build_decisions(
                 "person": person,
                 "tools": None if short else tools[person],
                 "messages": [*messages, first_move(planned, len(history) + 1)],
+                "undistracted": asked.text,  # for the tokenizer (training.tokenizer)
             }
         )
     return decisions
