@@ -93,7 +93,9 @@ class DefaultModelSpec(BaseModel):
     # As many decisions as the 15-minute build holds: more steps is what teaches a student
     # from scratch to copy a question's words. 56,000 (7,075 steps) against 36,000 (4,575):
     # build 14:13 against 9:51, held-out exact 38.3% against 32.0%, the teacher's own fresh
-    # questions 78.5% against 55.5% (benchmarks/default_model.py).
+    # questions 78.5% against 55.5% (benchmarks/default_model.py). With distractors on every
+    # decision (training/teacher/distractors.py): 43.8% held-out exact through vLLM; that build
+    # took 20:04 on a machine that trains the same 7,075 steps ~50% slower (918 s, not 596 s).
     decisions: int = Field(
         56000, description="Decision examples: a question and the teacher's first move only."
     )
