@@ -338,8 +338,8 @@ def test_decisions_end_at_the_teachers_first_move(corpus):
     assert 0 < follow_ups < len(decisions) / 2
     assert len(decisions) / 2 < short < len(decisions)
     # most questions carry distractors; the tokenizer reads them as the teacher wrote them
-    distracted = [d for d in decisions if d["messages"][-2]["content"] != d["undistracted"]]
-    assert len(decisions) / 2 < len(distracted) < len(decisions)
+    noisy = [d for d in decisions if d["messages"][-2]["content"] != d["undistracted"]]
+    assert len(decisions) / 2 < len(noisy) < len(decisions)
 
 
 def test_distracted_questions_keep_their_plan_and_add_only_real_words():
