@@ -1,7 +1,8 @@
 """The served default model: vLLM start-up, memory, generation speed, tool-call latency, and
 held-out tool-call accuracy through the OpenAI API.
 
-    .venv/bin/python benchmarks/model_serving.py [--model NAME] [--concurrency 8]
+    .venv/bin/python benchmarks/model_serving.py [--model NAME] [--concurrency 8] \
+        [--report held-out.json]
 
 Starts `eqm model serve`'s server on a registered model (default: production), then:
   - start-up seconds until GET /v1/models answers, and the server's resident memory;
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import openai
 
@@ -48,6 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="registered model (default: production)")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--report", type=Path, help="write the held-out report (JSON) here")
     args = parser.parse_args()
 
     registry = ModelRegistry()
@@ -84,6 +87,8 @@ def main() -> None:
     print(f"| held-out valid JSON | {report.valid_json_rate:.1%} |")
     print()
     print(format_table(report))
+    if args.report:
+        args.report.write_text(report.model_dump_json(indent=1))
 
 
 if __name__ == "__main__":

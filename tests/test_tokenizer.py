@@ -68,6 +68,7 @@ def test_the_template_renders_tools_calls_and_results(tokenizer):
         "name": "stats_lookup",
         "arguments": {"metric": "steps", "last_days": 7},
     }
+    assert "<|im_start|>user\n how many steps did i walk last week?<|im_end|>" in text
     assert "<|im_start|>user\n<tool_response>\n" in text
     assert text.endswith("You averaged 9,890 steps a day.<|im_end|>\n")
     prompt = tokenizer.apply_chat_template(
@@ -88,6 +89,12 @@ def test_openai_style_string_arguments_render_as_json(tokenizer):
     ]
     (call,) = HERMES.findall(tokenizer.apply_chat_template(messages, tokenize=False))
     assert json.loads(call) == {"name": "list_metrics", "arguments": {}}
+
+
+def test_numbers_are_read_and_written_one_digit_a_token(tokenizer):
+    for text in (" 10 days", '"last_days": 10', "2026-03-02"):
+        digits = [t for t in tokenizer.tokenize(text) if any(c.isdigit() for c in t)]
+        assert digits == [c for c in text if c.isdigit()], text
 
 
 def test_save_and_load_keep_the_same_ids(tokenizer, tmp_path: Path):
@@ -123,6 +130,18 @@ def test_the_tokenizer_learns_a_decisions_question_as_written_not_its_distractor
     }
     conversation = {"tools": openai_tools(["steps"]), "messages": decision["messages"][:2]}
     texts = list(corpus_texts([decision, conversation]))
-    assert "how many steps did I take" in texts and json.dumps(call) in texts
-    assert "how many zebra steps walrus did I take" not in texts[:5]  # the decision's part
-    assert texts[6:] == ["Be kind.", "how many zebra steps walrus did I take"]  # as it is
+    # a person's words as the template renders them: lower-cased, after a space
+    assert " how many steps did i take" in texts and json.dumps(call) in texts
+    assert " how many zebra steps walrus did i take" not in texts[:5]  # the decision's part
+    assert texts[6:] == ["Be kind.", " how many zebra steps walrus did i take"]  # as it is
+
+
+def test_a_message_reads_the_same_whatever_its_case_and_place(tokenizer):
+    def user_ids(text: str) -> list[int]:
+        prompt = tokenizer.apply_chat_template([{"role": "user", "content": text}], tokenize=False)
+        return tokenizer.encode(prompt.split("\n", 1)[1], add_special_tokens=False)
+
+    assert user_ids("HRV last week") == user_ids("hrv last week") == user_ids("Hrv Last Week")
+    opening = tokenizer.encode(" steps", add_special_tokens=False)
+    inside = tokenizer.encode("my steps", add_special_tokens=False)[-len(opening) :]
+    assert user_ids("steps")[: len(opening)] == opening == inside

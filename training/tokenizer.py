@@ -12,6 +12,11 @@ schemas: ~250 tokens instead of ~2,500, which decides how fast a small model tra
 answers on a CPU (it learns what each argument takes from the corpus). Tool results go
 back as `<tool_response>` blocks in a user turn, as in Qwen2.5's template, so a real
 Qwen2.5 base model and the small model trained here read the same conversations.
+A person's message is read as the template renders it: lower-cased, after a space. Case
+and a message's first word are noise to a small model from scratch: "HRV", "Hrv" and "hrv",
+or "hrv" opening a message and " hrv" inside one, are different tokens, and each spelling
+would have to be learnt apart ("hrv numbers in the last 2 months" was read as alcohol);
+the planner that teaches the model lower-cases too. What the model writes keeps its case.
 Load a saved tokenizer with `load_tokenizer` (PreTrainedTokenizerFast): AutoTokenizer on a
 folder whose config.json says qwen2 would silently swap in Qwen's own tokenizer class.
 """
@@ -69,8 +74,10 @@ CHAT_TEMPLATE = """\
 {{- '<|im_start|>system\\n' + messages[0].content + '<|im_end|>\\n' }}
 {%- endif %}
 {%- for message in messages %}
-{%- if message.role == 'user' or (message.role == 'assistant' and not message.tool_calls) %}
-{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}
+{%- if message.role == 'user' %}
+{{- '<|im_start|>user\\n ' + message.content | lower + '<|im_end|>\\n' }}
+{%- elif message.role == 'assistant' and not message.tool_calls %}
+{{- '<|im_start|>assistant\\n' + message.content + '<|im_end|>\\n' }}
 {%- elif message.role == 'assistant' %}
 {{- '<|im_start|>assistant' }}
 {%- if message.content %}{{- '\\n' + message.content }}{%- endif %}
@@ -103,21 +110,35 @@ def corpus_texts(examples: Iterable[dict[str, Any]]) -> Iterator[str]:
         messages = example["messages"]
         for i, message in enumerate(messages):
             text = message.get("content") or ""
-            yield example.get("undistracted", text) if i == len(messages) - 2 else text
+            text = example.get("undistracted", text) if i == len(messages) - 2 else text
+            yield as_read(text) if message["role"] == "user" else text
             for call in message.get("tool_calls") or []:
                 yield json.dumps(call["function"], ensure_ascii=False)
+
+
+def as_read(message: str) -> str:
+    """A person's message as the chat template renders it for the model."""
+    return " " + message.lower()
 
 
 def train_tokenizer(texts: Iterable[str], *, vocab_size: int = 8192, min_frequency: int = 2):
     """A byte-level BPE tokenizer learned from `texts`, with EQM's specials and template.
 
     Byte-level: any text, in any script or with emoji, encodes without unknown tokens.
+    One token per digit, as in Qwen's and Llama's tokenizers: the student copies a number
+    from the question into the arguments digit by digit, with ten tokens it sees everywhere,
+    where whole-number tokens (" 10", " 53") each had to be learnt, and were confused.
     """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Digits(individual_digits=True),
+            pre_tokenizers.ByteLevel(add_prefix_space=False),
+        ]
+    )
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
