@@ -105,6 +105,7 @@ Whole CPU builds of the default model (2 cores, 7,075 steps; held-out set throug
 | + one token per digit (3a88a90140) | 852 | 77.3% | **50.8%** | 52.1% | 13% | 25% | 85% |
 | digits + open-ended journal topics (reverted) | 814 | 74.2% | 50.8% | 59.2% | 13% | 25% | 65% |
 | digits + `bf16=True` on the CPU (reverted) | 822 | 77.3% | 50.8% | 52.1% | 13% | 25% | 85% |
+| digits + more multi and follow-ups (reverted) | 887 | 71.1% | 38.3% | 39.4% | 13% | 19% | 62% |
 
 (a) on a machine that trains ~15% slower. A first build of the first row, whose tokenizer also
 learnt the distractors' stray words (940 of its 4,096 entries changed), scored 37.5%: the
@@ -115,8 +116,11 @@ wrote "last_days": 53 for "the previous 10 days" and 8 weeks for 2, and one toke
 4 single ones): a question's " marathon" and the query's "marathon" are different tokens, so
 the student can copy only the topics it was taught, and open-ended topics (half of them any
 one or two English words) did not change that. `bf16=True` left TRL's CPU training in fp32:
-the weights came out byte for byte those of the row before. These variants were chosen on the
-held-out set itself, one seed each: read 50.8% as a slightly optimistic figure.
+the weights came out byte for byte those of the row before; a `torch.autocast` in
+`compute_loss` instead (11-20% faster in a bare PyTorch step) trained ~10% slower, and was
+stopped. 1.6 times as many two-part questions (multi weight 7 of 36, not 4 of 33) and 25% follow-up
+decisions (not 20%) left multi at 13% and cost 12 points elsewhere. These variants were
+chosen on the held-out set itself, one seed each: read 50.8% as a slightly optimistic figure.
 """
 
 from __future__ import annotations
