@@ -106,6 +106,8 @@ Whole CPU builds of the default model (2 cores, 7,075 steps; held-out set throug
 | digits + open-ended journal topics (reverted) | 814 | 74.2% | 50.8% | 59.2% | 13% | 25% | 65% |
 | digits + `bf16=True` on the CPU (reverted) | 822 | 77.3% | 50.8% | 52.1% | 13% | 25% | 85% |
 | digits + more multi and follow-ups (reverted) | 887 | 71.1% | 38.3% | 39.4% | 13% | 19% | 62% |
+| digits + verbs, feelings, "it" (b) | 825 | 73.4% | 48.4% | 54.9% | 7% | 19% | 73% |
+| that + short decisions without system prompt | 747 | 76.6% | 44.5% | 47.9% | 7% | 12% | 77% |
 
 (a) on a machine that trains ~15% slower. A first build of the first row, whose tokenizer also
 learnt the distractors' stray words (940 of its 4,096 entries changed), scored 37.5%: the
@@ -121,6 +123,20 @@ the weights came out byte for byte those of the row before; a `torch.autocast` i
 stopped. 1.6 times as many two-part questions (multi weight 7 of 36, not 4 of 33) and 25% follow-up
 decisions (not 20%) left multi at 13% and cost 12 points elsewhere. These variants were
 chosen on the held-out set itself, one seed each: read 50.8% as a slightly optimistic figure.
+
+(b) eqm-default-718264d820; the row below it was reverted. The teacher's phrasing
+(training/teacher/phrasing.py) gained what people do and how they feel as well as nouns
+("does working out improve how I feel", "how many hours did I sleep", "does it make me more
+tired"), two-part questions whose second part calls the first metric "it", and a planner
+that reads "between my work hours and how tired I am" as one pair. It fixed 13 held-out
+items that 3a88a90140 missed and lost 16 others. Over the three builds of that stop, 39
+items were right every time, 47 never, and 42 flipped between builds: at this size the
+student is noise-bound on a third of the set, and one build cannot tell a change of a few
+points from chance. The 47 it never gets are numbers it does not copy (2 weeks read as 10, 3
+weeks not turned into 21 days, 2025 read as 2026), journal topics, two-part questions that
+repeat one call, and follow-ups. Leaving the system prompt out of the short decisions (20%
+of the tokens) trained 10% faster, not 20%: a step's fixed cost, not its tokens, is most of
+the time.
 """
 
 from __future__ import annotations

@@ -21,7 +21,16 @@ from training.teacher.decisions import build_decisions
 from training.teacher.decontaminate import contaminated
 from training.teacher.distractors import ASIDES, distracted, stray_words
 from training.teacher.lexicon import period_in
-from training.teacher.phrasing import GENERATORS, NOUNS, period, question
+from training.teacher.phrasing import (
+    DOINGS,
+    DONE,
+    FEELINGS,
+    GENERATORS,
+    MAKES_ME,
+    NOUNS,
+    period,
+    question,
+)
 
 METRICS = [  # the demo person's metrics
     *("alcohol_drinks", "arousal", "caffeine_mg", "checkins", "exercise_minutes", "heart_rate"),
@@ -54,6 +63,10 @@ TOOL_PLANS: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = [
     ("does caffeine ruin my sleep", [("correlate", {"x": "caffeine_mg", "y": "sleep_hours"})]),
     ("is my energy linked to my steps", [("correlate", {"x": "steps", "y": "arousal"})]),
     ("any connection between spotify and how happy I am?", [("correlate", {"x": "music_minutes"})]),
+    (  # one pair: not split into "...work" and "how tired am I"
+        "is there a link between the hours I spend at work and how tired I am?",
+        [("correlate", {"x": "hours_at_work", "y": "arousal"})],
+    ),
     (
         "does booze the night before affect how I feel",
         [("causal_effect", {"treatment": "alcohol_drinks", "lag": 1})],
@@ -236,6 +249,21 @@ def test_generated_questions_reach_their_intended_tool():
     assert set(GENERATORS) >= {"stats_lookup", "simulate", "search_memories", "multi"}
 
 
+def test_two_part_questions_sometimes_call_the_first_metric_it():
+    """ "how did I sleep, and does it affect my mood?": the student must learn that "it" is
+    the first part's metric, so the second part's calls use it."""
+    rng = random.Random(8)
+    multis = [GENERATORS["multi"][0](rng, METRICS) for _ in range(400)]
+    about_it = [m for m in multis if re.search(r"\bit\b", m.text)]
+    assert len(about_it) >= 20
+    two_calls = 0
+    for multi in about_it:
+        planned = plan(multi.text, METRICS)
+        assert all(multi.metrics[0] in c.arguments.values() for c in planned.calls), multi.text
+        two_calls += len(planned.calls) >= 2  # else both parts asked for the same call
+    assert two_calls >= 0.9 * len(about_it)
+
+
 def test_every_noun_and_period_the_phrasing_uses_is_one_the_planner_reads():
     """The teacher labels its own questions: a word it writes but cannot read would teach
     the student a wrong call."""
@@ -246,6 +274,23 @@ def test_every_noun_and_period_the_phrasing_uses_is_one_the_planner_reads():
             assert [dict(c.arguments) for c in planned.calls] == [
                 {"metric": metric, "last_days": 7}
             ], noun
+    for metric, doings in DOINGS.items():
+        for doing in doings:
+            planned = plan(f"does {doing} affect my mood", every)
+            assert planned.calls[0].arguments == {"x": metric, "y": "valence"}, doing
+    for mood in FEELINGS:
+        for words in (f"affect {f}" for f in FEELINGS[mood]):
+            planned = plan(f"does coffee {words}", every)
+            assert planned.calls[0].arguments == {"x": "caffeine_mg", "y": mood}
+        for words in MAKES_ME[mood]:
+            planned = plan(f"does coffee make me {words}", every)
+            assert planned.calls[0].arguments == {"x": "caffeine_mg", "y": mood}
+    for metric, templates in DONE.items():
+        for template in templates:
+            planned = plan(template.format(p="last week"), every)
+            assert [(c.name, c.arguments) for c in planned.calls] == [
+                ("stats_lookup", {"metric": metric, "last_days": 7})
+            ], template
     rng = random.Random(5)
     for _ in range(500):
         text = period(rng)

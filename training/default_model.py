@@ -97,7 +97,9 @@ class DefaultModelSpec(BaseModel):
     # decision (training/teacher/distractors.py): 43.8% held-out exact through vLLM; that build
     # took 20:04 on a machine that trains the same 7,075 steps ~50% slower (918 s, not 596 s).
     # With one token per digit and a lower-cased template (training/tokenizer.py): 50.8%,
-    # built in 18-19 min from scratch (training 852 s).
+    # built in 18-19 min from scratch (training 852 s). With verbs, feelings and "it" in the
+    # teacher's phrasing: 48.4%, within seed noise (benchmarks/default_model.py), built in
+    # ~17.5 min (corpus 140 s, training 825 s).
     decisions: int = Field(
         56000, description="Decision examples: a question and the teacher's first move only."
     )

@@ -17,6 +17,7 @@ that the planner would read another way never teaches the student a wrong call.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict
@@ -70,6 +71,72 @@ NOUNS: dict[str, tuple[str, ...]] = {
     "arousal": ("energy", "energy levels", "energy level", "arousal"),
 }
 MOODS = ("valence", "arousal")
+# A metric as something people do, and a mood as how they feel: "does working out improve
+# how I feel", "how much did I meditate last week". Nouns alone left the student reading
+# "working out" as sleep and "how energetic have I been" as sleep hours. Every phrase is one
+# the planner reads (lexicon.METRIC_WORDS), and each question is planned before it is kept.
+DOINGS: dict[str, tuple[str, ...]] = {
+    "exercise_minutes": ("working out", "exercising", "going to the gym", "training hard"),
+    "mindful_minutes": ("meditating", "doing meditation", "practising mindfulness"),
+    "alcohol_drinks": ("drinking", "drinking alcohol", "having a few beers", "drinking wine"),
+    "steps": ("walking", "walking more", "going for a walk"),
+    "sleep_hours": ("sleeping more", "sleeping longer", "getting more sleep", "sleeping in"),
+    "caffeine_mg": ("having coffee", "coffee in the afternoon", "having an espresso"),
+    "music_minutes": ("listening to music", "listening to spotify"),
+    "screen_time_min": ("scrolling on my phone", "being on my phone", "screen time at night"),
+    "hours_at_work": ("long hours at work", "working at the office", "overtime at work"),
+}
+FEELINGS: dict[str, tuple[str, ...]] = {
+    "valence": ("how I feel", "how happy I am", "how I'm feeling", "how down I get"),
+    "arousal": ("how tired I am", "how energetic I am", "how alert I am", "how wired I get"),
+}
+MAKES_ME: dict[str, tuple[str, ...]] = {
+    "valence": ("happier", "sadder", "feel better", "feel worse", "feel down", "unhappy"),
+    "arousal": ("more tired", "less tired", "more energetic", "more alert", "wired"),
+}
+# stats_lookup asked with a verb: "how many hours did I sleep", "how tired have I been"
+DONE: dict[str, tuple[str, ...]] = {
+    "sleep_hours": (
+        *("how much did I sleep {p}", "how many hours did I sleep {p}"),
+        *("how long did I sleep {p}", "how many hours have I been sleeping {p}"),
+        "how well have I been sleeping {p}",
+    ),
+    "sleep_start": ("when did I go to bed {p}", "what time did I fall asleep {p}"),
+    "sleep_end": ("what time did I wake up {p}", "when did I usually wake up {p}"),
+    "steps": (
+        *("how much did I walk {p}", "how many steps did I take {p}"),
+        "how much have I been walking {p}",
+    ),
+    "exercise_minutes": (
+        *("how much did I exercise {p}", "how often did I go to the gym {p}"),
+        *("how much time did I spend working out {p}", "how much have I been working out {p}"),
+    ),
+    "mindful_minutes": (
+        *("how much did I meditate {p}", "how often did I meditate {p}"),
+        "how long have I been meditating {p}",
+    ),
+    "alcohol_drinks": (
+        *("how much have I been drinking {p}", "how many drinks did I have {p}"),
+        "how much alcohol did I have {p}",
+    ),
+    "caffeine_mg": ("how much coffee did I have {p}", "how much caffeine did I get {p}"),
+    "music_minutes": (
+        *("how much music did I listen to {p}", "how long did I spend listening to music {p}"),
+    ),
+    "screen_time_min": (
+        "how much time did I spend on my phone {p}",
+        "how long was I on my phone {p}",
+    ),
+    "hours_at_home": (
+        *("how many hours a day was I at home {p}", "how much time did I spend at home {p}"),
+    ),
+    "hours_at_work": ("how many hours did I spend at work {p}", "how long was I at the office {p}"),
+    "valence": (
+        *("how have I been feeling {p}", "how happy was I {p}", "how did I feel {p}"),
+        "how down have I been {p}",
+    ),
+    "arousal": ("how energetic was I {p}", "how tired have I been {p}", "how alert was I {p}"),
+}
 MONTH_NAMES = (
     *("January", "February", "March", "April", "May", "June", "July", "August"),
     *("September", "October", "November", "December"),
@@ -199,6 +266,9 @@ def _stats(rng: random.Random, metrics: list[str]) -> Draft:
     a = rng.choice(NOUNS[metric])
     if rng.random() < 0.08:
         return Draft(intent="stats_lookup", text=_fill(rng, _COMPARE, a=a), metrics=(metric,))
+    if metric in DONE and rng.random() < 0.3:
+        text = _fill(rng, DONE[metric], p=period(rng))
+        return Draft(intent="stats_lookup", text=text, metrics=(metric,))
     text = _fill(rng, _STATS, a=a, p=period(rng), g=rng.choice(_GIST))
     return Draft(intent="stats_lookup", text=text, metrics=(metric,))
 
@@ -227,17 +297,37 @@ _EFFECT_ON_MOOD = (
 )
 
 
+_EFFECT_ON_FEELING = (
+    *("does {a} change {f}", "does {a} affect {f}", "does {a} improve {f}"),
+    *("how does {a} affect {f}", "what effect does {a} have on {f}", "does {a} impact {f}"),
+    *("does {a} affect {f} {n}", "does {a} make me {m}", "does {a} make me {m} {n}"),
+)
+
+
 def _cause_and_mood(rng: random.Random, metrics: list[str]) -> tuple[str, str, str, str]:
-    """A non-mood metric and a mood metric, each with one of its nouns: (a, b, noun, noun)."""
+    """A non-mood metric and a mood metric, each with one of its nouns: (a, b, noun, noun);
+    sometimes the cause as something done ("working out")."""
     a, b = _metric(rng, metrics, mood=False), _metric(rng, metrics, mood=True)
-    return a, b, rng.choice(NOUNS[a]), rng.choice(NOUNS[b])
+    return a, b, _cause(rng, a), rng.choice(NOUNS[b])
+
+
+def _cause(rng: random.Random, metric: str) -> str:
+    """A metric as a cause: a noun, or a third of the time what people do."""
+    if metric in DOINGS and rng.random() < 0.35:
+        return rng.choice(DOINGS[metric])
+    return rng.choice(NOUNS[metric])
 
 
 def _effect(rng: random.Random, metrics: list[str]) -> Draft:
     a, b, noun_a, noun_b = _cause_and_mood(rng, metrics)
-    if rng.random() < 0.2:
+    kind = rng.random()
+    if kind < 0.2:
         text = _fill(rng, _EFFECT_ON_MOOD, a=noun_a)
         return Draft(intent="causal_effect", text=text, metrics=(a,))
+    if kind < 0.45:  # the mood as how the person feels
+        f, m = rng.choice(FEELINGS[b]), rng.choice(MAKES_ME[b])
+        text = _fill(rng, _EFFECT_ON_FEELING, a=noun_a, f=f, m=m, n=rng.choice(_NEXT_DAY))
+        return Draft(intent="causal_effect", text=text, metrics=(a, b))
     text = _fill(rng, _EFFECT, a=noun_a, b=noun_b, n=rng.choice(_NEXT_DAY))
     return Draft(intent="causal_effect", text=text, metrics=(a, b))
 
@@ -262,10 +352,19 @@ _CORRELATE = (
 )
 
 
+_CORRELATE_FEELING = (
+    *("is {a} linked to {f}", "is there a connection between {a} and {f}"),
+    *("does {a} go together with {f}", "is {a} related to {f}", "is {a} associated with {f}"),
+)
+
+
 def _correlate(rng: random.Random, metrics: list[str]) -> Draft:
     a = _metric(rng, metrics, mood=False)
     b = _metric(rng, [m for m in metrics if m != a])
-    nouns = {"a": rng.choice(NOUNS[a]), "b": rng.choice(NOUNS[b])}
+    if b in FEELINGS and rng.random() < 0.25:
+        text = _fill(rng, _CORRELATE_FEELING, a=_cause(rng, a), f=rng.choice(FEELINGS[b]))
+        return Draft(intent="correlate", text=text, metrics=(a, b))
+    nouns = {"a": _cause(rng, a), "b": rng.choice(NOUNS[b])}
     if rng.random() < 0.5 and b not in MOODS:
         nouns = {"a": nouns["b"], "b": nouns["a"]}  # two non-mood metrics: either order
     return Draft(intent="correlate", text=_fill(rng, _CORRELATE, **nouns), metrics=(a, b))
@@ -586,15 +685,44 @@ def _small_talk(rng: random.Random, metrics: list[str]) -> Draft:
     return Draft(intent="clarify", text=text + rng.choice(("", "", "!", ".", " :)")))
 
 
+_JOINERS = ("? also, ", ", and ", "? and ", ". also ", "; ", "? ")
+_AWKWARD_IT = re.compile(r"\b(?:are|do|my|past) it\b")
+_ABOUT_IT = ("causal_effect", "correlate", "granger", "forecast", "anomalies")
+
+
 def _multi(rng: random.Random, metrics: list[str]) -> Draft:
-    """Two questions in one message, joined the way people join them."""
+    """Two questions in one message, joined the way people join them; in half of them the
+    second is about the first one's metric and calls it "it" ("how did I sleep last week,
+    and does it affect my mood?"), as the planner reads it."""
     first, second = (_draw(rng, metrics, SINGLE) for _ in range(2))
-    joiner = rng.choice(("? also, ", ", and ", "? and ", ". also ", "; ", "? "))
+    joiner = rng.choice(_JOINERS)
+    if rng.random() < 0.5 and (about := _about_it(rng, metrics, first, joiner)):
+        second = about
     return Draft(
         intent="multi",
         text=first.text.rstrip("?") + joiner + second.text,
         metrics=tuple(dict.fromkeys(first.metrics + second.metrics)),
     )
+
+
+def _about_it(rng: random.Random, metrics: list[str], first: Draft, joiner: str) -> Draft | None:
+    """A second question about `first`'s one metric that names it "it", if the planner reads
+    the pair as the two questions asked apart."""
+    if len(first.metrics) != 1 or first.metrics[0] in MOODS:
+        return None
+    metric = first.metrics[0]
+    second = _draw(rng, [metric, *(m for m in MOODS if m in metrics)], _ABOUT_IT)
+    names = sorted((*NOUNS[metric], *DOINGS.get(metric, ())), key=len, reverse=True)
+    named = r"\b(?:my |the )?(?:" + "|".join(map(re.escape, names)) + r")\b"
+    text, found = re.subn(named, "it", second.text, count=1)
+    text += rng.choice(("", "", " too", " as well"))
+    if not found or _AWKWARD_IT.search(text) or metric in metrics_of(plan(text, metrics)):
+        return None  # not named, "are it and ...", or named twice
+    apart = plan(first.text, metrics).calls + plan(second.text, metrics).calls
+    together = plan(first.text.rstrip("?") + joiner + text, metrics).calls
+    if together != [c for i, c in enumerate(apart) if c not in apart[:i]]:
+        return None
+    return second.model_copy(update={"text": text})
 
 
 GENERATORS: dict[str, tuple[Generator, int]] = {

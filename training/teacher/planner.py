@@ -121,6 +121,8 @@ _SPLIT = re.compile(
     r"\?|;|\.\s|\balso\b|,?\s+and\s+(?=(?:does|do|is|am|are|how|what|which|will|did|can|was"
     r"|were|any|when|tell|show)\b)|,\s*(?=(?:does|do|is|am|how|what|which|will|did|can)\b)"
 )
+# "between my work hours and how tired I am" is one pair, not two questions
+_BETWEEN_AND = re.compile(r"(\bbetween\b[^?;.]*?)\s+and\s+(?=how\b|what\b)")
 _FOLLOW_UP = re.compile(
     r"^(?:(?:ok|okay|hmm|right|cool|thanks|so|yeah)\b[,.]?\s*)*"
     r"(?:and|what about|how about|(?:the )?same\b|now)\b"
@@ -152,7 +154,8 @@ def plan(question: str, metrics: list[str], history: list[Plan] | None = None) -
     calls: list[ToolCall] = []
     fallback: Plan | None = None
     context = metrics_of(previous) if previous else []
-    for clause in filter(None, (c.strip(" ,.!") for c in _SPLIT.split(text))):
+    clauses = _SPLIT.split(_BETWEEN_AND.sub(r"\1 & ", text))
+    for clause in filter(None, (c.strip(" ,.!") for c in clauses)):
         outcome = _clause(clause, sorted(metrics), context, previous)
         if isinstance(outcome, Plan):
             fallback = fallback or outcome
