@@ -6,12 +6,19 @@ model and the corpus grow (where the knee is).
         --sizes 128x2 256x4                                    # one training per cell
     .venv/bin/python benchmarks/default_model.py decisions --questions 2400 24000 \\
         --sizes 128x2 256x4 --epochs 2 [--no-tools]            # question -> call only
+    .venv/bin/python benchmarks/default_model.py score eqm-default-... [--fresh 400]
 
 `build` runs `build_default` with a fresh cache and registry in a temporary folder and
 prints each step's seconds. `grid` trains students on prefixes of one teacher corpus (the
 corpus of n conversations is the first n of the largest) and scores each on the held-out
 set (evals/suites/tool-calls-heldout-v1.jsonl) with greedy decoding through transformers.
 Each cell is a full training run: on 2 cores, budget ~10 minutes per 1,000 conversations.
+
+`score` compares registered models on the held-out set and on fresh questions of the
+teacher's own (a seed no build uses), with the transformers completer (the same calls
+vLLM makes at temperature 0, in ~20 s a model). A third of the held-out set flips between
+builds that differ only by chance; the fresh questions are 400 more items, and say how
+well the student learnt the teacher, apart from how the teacher's phrasing covers people's.
 
 `decisions` is the diagnostic probe: students trained only on the teacher's decisions
 (`training/teacher/decisions.py`: a question, or a follow-up after a real first turn, and
@@ -128,15 +135,17 @@ chosen on the held-out set itself, one seed each: read 50.8% as a slightly optim
 (training/teacher/phrasing.py) gained what people do and how they feel as well as nouns
 ("does working out improve how I feel", "how many hours did I sleep", "does it make me more
 tired"), two-part questions whose second part calls the first metric "it", and a planner
-that reads "between my work hours and how tired I am" as one pair. It fixed 13 held-out
-items that 3a88a90140 missed and lost 16 others. Over the three builds of that stop, 39
-items were right every time, 47 never, and 42 flipped between builds: at this size the
-student is noise-bound on a third of the set, and one build cannot tell a change of a few
-points from chance. The 47 it never gets are numbers it does not copy (2 weeks read as 10, 3
-weeks not turned into 21 days, 2025 read as 2026), journal topics, two-part questions that
-repeat one call, and follow-ups. Leaving the system prompt out of the short decisions (20%
-of the tokens) trained 10% faster, not 20%: a step's fixed cost, not its tokens, is most of
-the time.
+that reads "between my work hours and how tired I am" as one pair. On 400 fresh questions of
+the teacher's own (`score`) it is exact on 70.8%, against 66.2% for 3a88a90140 and 69.2% for
+the reverted row: the new phrasing is learnt, and even on the teacher's distribution the
+student is right on only ~70%. On the held-out set it fixed 13 items that 3a88a90140 missed
+and lost 16 others. Over the three builds of that stop, 39 items were right every time, 47
+never, and 42 flipped between builds: at this size the student is noise-bound on a third of
+the set, and one build cannot tell a change of a few points from chance. The 47 it never
+gets are numbers it does not copy (2 weeks read as 10, 3 weeks not turned into 21 days, 2025
+read as 2026), journal topics, two-part questions that repeat one call, and follow-ups.
+Leaving the system prompt out of the short decisions (20% of the tokens) trained 10% faster,
+not 20%: a step's fixed cost, not its tokens, is most of the time.
 """
 
 from __future__ import annotations
@@ -149,6 +158,7 @@ from typing import Any
 
 from brain.config import Settings
 from evals.tool_calls import (
+    CATEGORIES,
     HELDOUT_METRICS,
     HeldOutItem,
     load_heldout,
@@ -279,6 +289,27 @@ def decisions(questions: list[int], sizes: list[str], epochs: float, with_tools:
         )
 
 
+def score(names: list[str], fresh: int) -> None:
+    from training.registry import ModelRegistry
+
+    registry = ModelRegistry()
+    suites = {"held-out": load_heldout(), "teacher's fresh": _teacher_items(fresh)}
+    print("| model | set | n | tool names | exact | single | multi | follow-up | no tool |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name in names:
+        complete = local_completer(registry.path(name))
+        for suite, items in suites.items():
+            report = run_with(
+                complete, items, metrics_by_person=HELDOUT_METRICS, system_prompt=SYSTEM_PROMPT
+            )
+            by = report.per_category
+            cells = [f"{by[c].exact_match:.1%}" if c in by else "-" for c in CATEGORIES]
+            print(
+                f"| {name} | {suite} | {report.n} | {report.tool_name_accuracy:.1%} | "
+                f"{report.exact_match:.1%} | {' | '.join(cells)} |"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -291,11 +322,16 @@ def main() -> None:
     probe.add_argument("--sizes", nargs="+", default=["128x2"])
     probe.add_argument("--epochs", type=float, default=2.0)
     probe.add_argument("--no-tools", action="store_true", help="no tools block in the prompt")
+    scored = commands.add_parser("score", help="registered models: held-out and fresh questions")
+    scored.add_argument("names", nargs="+", help="registered model names")
+    scored.add_argument("--fresh", type=int, default=400, help="fresh teacher questions")
     args = parser.parse_args()
     if args.command == "build":
         build()
     elif args.command == "grid":
         grid(args.conversations, args.sizes)
+    elif args.command == "score":
+        score(args.names, args.fresh)
     else:
         decisions(args.questions, args.sizes, args.epochs, not args.no_tools)
 
