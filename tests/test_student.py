@@ -13,6 +13,7 @@ from training.student import (
     build_student,
     sft_train,
     tokenize_conversation,
+    turn_markers,
     turn_pairs,
 )
 from training.tokenizer import load_tokenizer, train_tokenizer
@@ -77,6 +78,36 @@ def test_a_conversation_is_one_sequence_with_the_loss_on_its_assistant_turns(tok
     assert tokenizer.decode(ids) == tokenizer.apply_chat_template(
         conversation_["messages"], tools=conversation_["tools"], tokenize=False
     ).rstrip("\n")
+
+
+def test_rendering_once_gives_the_tokens_of_rendering_each_turn(tokenizer):
+    """Two questions, one with two calls: the single render splits where the per-turn
+    renders do, and each piece is tokenized alike."""
+    first, second = conversation("steps", 7), conversation("valence", 3)
+    calls = first["messages"][2]["tool_calls"] + second["messages"][2]["tool_calls"]
+    messages = [*first["messages"][:2], {"role": "assistant", "tool_calls": calls}]
+    messages += [first["messages"][3], second["messages"][3], first["messages"][4]]
+    messages += second["messages"][1:]
+    long = {"tools": TOOLS, "messages": messages}
+    expected: list[int] = []
+    seen = ""
+    for pair in turn_pairs(long, tokenizer):
+        assert pair["prompt"].startswith(seen)
+        for piece in (pair["prompt"][len(seen) :], pair["completion"]):
+            expected += tokenizer.encode(piece, add_special_tokens=False)
+        seen = pair["prompt"] + pair["completion"]
+    assert tokenize_conversation(long, tokenizer)["input_ids"] == expected
+    assert turn_markers(tokenizer) == ("<|im_start|>assistant\n", "<|im_end|>")
+
+
+def test_a_template_without_turn_markers_is_refused(tokenizer):
+    original = tokenizer.chat_template
+    tokenizer.chat_template = "{% for m in messages %}{{ m.content }}{% endfor %}"
+    try:
+        with pytest.raises(ValueError, match="does not mark where an assistant's turn"):
+            turn_markers(tokenizer)
+    finally:
+        tokenizer.chat_template = original
 
 
 def test_a_tiny_student_trains_and_reloads(tokenizer, tmp_path: Path):

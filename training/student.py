@@ -58,20 +58,50 @@ def turn_pairs(conversation: dict[str, Any], tokenizer: Any) -> list[dict[str, s
     return pairs
 
 
-def tokenize_conversation(conversation: dict[str, Any], tokenizer: Any) -> dict[str, list[int]]:
-    """The whole conversation as {"input_ids", "completion_mask"}: 1 on assistant turns."""
+def tokenize_conversation(
+    conversation: dict[str, Any], tokenizer: Any, markers: tuple[str, str] | None = None
+) -> dict[str, list[int]]:
+    """The whole conversation as {"input_ids", "completion_mask"}: 1 on assistant turns.
+
+    Rendered once, not once per turn as `turn_pairs` does (it renders every prefix twice,
+    most of what tokenizing a corpus costs): each assistant turn lies between the template's
+    `turn_markers`. Each piece is tokenized on its own, so a prompt's tokens are those a
+    server sees, and the result is `turn_pairs`' pieces token for token."""
+    start, end = markers or turn_markers(tokenizer)
+    messages, tools = conversation["messages"], conversation.get("tools") or None
+    text = tokenizer.apply_chat_template(messages, tools=tools, tokenize=False)
     ids: list[int] = []
     mask: list[int] = []
-    seen = ""
-    for pair in turn_pairs(conversation, tokenizer):
-        if not pair["prompt"].startswith(seen):
-            raise ValueError("the chat template renders earlier turns differently later on")
-        for text, bit in ((pair["prompt"][len(seen) :], 0), (pair["completion"], 1)):
-            piece = tokenizer.encode(text, add_special_tokens=False)
-            ids += piece
-            mask += [bit] * len(piece)
-        seen = pair["prompt"] + pair["completion"]
+    done = 0
+    for _ in range(sum(message["role"] == "assistant" for message in messages)):
+        cut = text.find(start, done)
+        stop = text.find(end, cut) if cut >= 0 else -1
+        if stop < 0:
+            raise ValueError(
+                f"the chat template does not render each assistant turn between {start!r} "
+                f"and {end!r}"
+            )
+        cut, stop = cut + len(start), stop + len(end)
+        for piece, bit in ((text[done:cut], 0), (text[cut:stop], 1)):
+            piece_ids = tokenizer.encode(piece, add_special_tokens=False)
+            ids += piece_ids
+            mask += [bit] * len(piece_ids)
+        done = stop
     return {"input_ids": ids, "completion_mask": mask}
+
+
+def turn_markers(tokenizer: Any) -> tuple[str, str]:
+    """What the chat template writes before and after an assistant's turn: its generation
+    prompt ("<|im_start|>assistant\\n" in ChatML) and its end of turn ("<|im_end|>")."""
+    probe = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"}]
+    pair = turn_pairs({"messages": probe}, tokenizer)[0]
+    bare = tokenizer.apply_chat_template(probe[:1], tokenize=False)
+    start, end = pair["prompt"][len(bare) :], pair["completion"][len("ok") :]
+    if not (pair["prompt"].startswith(bare) and pair["completion"].startswith("ok")):
+        raise ValueError("the chat template renders a turn differently once it is answered")
+    if not (start and end):
+        raise ValueError("the chat template does not mark where an assistant's turn begins and ends")
+    return start, end
 
 
 def build_student(tokenizer: Any, config: StudentConfig) -> Any:
@@ -139,6 +169,14 @@ def _completion_loss_trainer() -> type:
     return CompletionLossTrainer
 
 
+def _labels(example: dict[str, list[int]]) -> list[int]:
+    """The tokens the loss falls on; -100 (ignored) elsewhere."""
+    return [
+        token if bit else -100
+        for token, bit in zip(example["input_ids"], example["completion_mask"], strict=True)
+    ]
+
+
 class TrainingRun(BaseModel):
     steps: int
     seconds: float
@@ -166,8 +204,10 @@ def sft_train(
 
     gpu = torch.cuda.is_available()
 
-    examples = [tokenize_conversation(c, tokenizer) for c in conversations]
-    longest = max(len(e["input_ids"]) for e in examples)
+    markers = turn_markers(tokenizer)
+    examples = [tokenize_conversation(c, tokenizer, markers) for c in conversations]
+    lengths = [len(e["input_ids"]) for e in examples]
+    longest = max(lengths)
     if longest > config.max_length:  # TRL would cut the conversation off
         raise ValueError(
             f"a training conversation has {longest} tokens, more than max_length "
@@ -186,7 +226,11 @@ def sft_train(
         use_cpu=not gpu,
         bf16=gpu and torch.cuda.is_bf16_supported(),
         activation_checkpointing=False,  # slower for small models; LoRA keeps big ones in memory
-        completion_only_loss=True,
+        # the dataset below is final (labels -100 outside the assistant's turns, each length
+        # known): TRL's own passes over it, and the sampler's over every row for its length,
+        # cost ~30 s of a build and change nothing
+        dataset_kwargs={"skip_prepare_dataset": True},
+        remove_unused_columns=False,
         report_to=[],
         logging_steps=10,
         train_sampling_strategy="group_by_length",  # less padding, fewer wasted FLOPs
@@ -196,7 +240,13 @@ def sft_train(
     trainer = _completion_loss_trainer()(
         model=model,
         args=arguments,
-        train_dataset=Dataset.from_list(examples),
+        train_dataset=Dataset.from_dict(
+            {
+                "input_ids": [e["input_ids"] for e in examples],
+                "labels": [_labels(e) for e in examples],
+                "length": lengths,  # what group_by_length sorts by
+            }
+        ),
         processing_class=tokenizer,
         peft_config=lora.peft_config() if lora else None,
     )
@@ -211,7 +261,7 @@ def sft_train(
         seconds=round(seconds, 2),
         final_loss=losses[-1] if losses else result.training_loss,
         conversations=len(examples),
-        tokens=sum(len(e["input_ids"]) for e in examples),
+        tokens=sum(lengths),
     )
     (Path(output_dir) / "training_run.json").write_text(json.dumps(run.model_dump(), indent=2))
     return run
