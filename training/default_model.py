@@ -18,7 +18,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -279,9 +278,7 @@ def make_corpus(spec: DefaultModelSpec, progress: Progress) -> TeacherCorpus:
             corpus = build_corpus(store, names, spec.conversations, spec.corpus_seed, context)
             metrics = {name: sorted(context.analytics.data(name).daily.columns) for name in names}
             progress(f"  {spec.decisions} decisions")
-            decisions = build_decisions(
-                metrics, corpus, spec.decisions, spec.corpus_seed, processes=os.cpu_count() or 1
-            )
+            decisions = build_decisions(metrics, corpus, spec.decisions, spec.corpus_seed)
             return TeacherCorpus(corpus, decisions)
         finally:
             memories.close()

@@ -12,9 +12,6 @@ takes the first turn of a corpus conversation, with its real tool results, as it
 from __future__ import annotations
 
 import random
-from concurrent.futures import ProcessPoolExecutor
-from functools import partial
-from multiprocessing import get_context
 from typing import Any
 
 from tools import openai_tools
@@ -34,7 +31,6 @@ FOLLOW_UP_SHARE = 0.2  # of decisions; the rest are first questions
 # the person's metrics. The conversations, and the rest of the decisions, keep the block, so
 # the student also reads the prompt as served.
 SHORT_SHARE = 0.8
-BLOCK = 2_000
 
 Opening = tuple[list[dict[str, Any]], Plan]  # a first turn's messages, and its plan
 
@@ -68,44 +64,19 @@ def build_decisions(
     conversations: list[dict[str, Any]],
     n: int,
     seed: int,
-    *,
-    processes: int = 1,
-    block: int = BLOCK,
 ) -> list[dict[str, Any]]:
     """`n` decisions for the people in turn; follow-ups open with a first turn of one of
-    `conversations` (the teacher corpus over the same people) that called tools.
-
-    Made in blocks of `block` decisions, each from seeds of its own, so the blocks can run on
-    several `processes` (the planner is pure Python) and the decisions do not depend on how
-    many."""
-    work = partial(_block, metrics_by_person, _openings(conversations), seed)
-    starts = range(0, n, block)
-    ends = [min(start + block, n) for start in starts]
-    if processes > 1 and len(starts) > 1:
-        with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
-            blocks = list(pool.map(work, starts, ends))
-    else:
-        blocks = list(map(work, starts, ends))
-    return [decision for block in blocks for decision in block]
-
-
-def _block(
-    metrics_by_person: dict[str, list[str]],
-    openings: dict[str, list[Opening]],
-    seed: int,
-    start: int,
-    end: int,
-) -> list[dict[str, Any]]:
-    """Decisions `start` to `end` (exclusive)."""
-    rng = random.Random(f"{seed}-{start}")
+    `conversations` (the teacher corpus over the same people) that called tools."""
+    rng = random.Random(seed)
     # every question gets distractors where the plan allows (training/teacher/distractors.py),
     # from a Random of its own: the questions stay those the seed gives without them
-    noise = random.Random(f"distractors-{seed}-{start}")
+    noise = random.Random(f"distractors-{seed}")
     people = sorted(metrics_by_person)
     tools = {person: openai_tools(metrics_by_person[person]) for person in people}
     everything = sorted(set().union(*metrics_by_person.values()))
+    openings = _openings(conversations)
     decisions = []
-    for index in range(start, end):
+    for index in range(n):
         person = people[index % len(people)]
         metrics = metrics_by_person[person]
         context: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM_PROMPT}]
