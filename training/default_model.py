@@ -99,7 +99,9 @@ class DefaultModelSpec(BaseModel):
     # With one token per digit and a lower-cased template (training/tokenizer.py): 50.8%,
     # built in 18-19 min from scratch (training 852 s). With verbs, feelings and "it" in the
     # teacher's phrasing: 48.4%, within seed noise (benchmarks/default_model.py), built in
-    # ~17.5 min (corpus 140 s, training 825 s).
+    # ~17.5 min (corpus 140 s, training 825 s). The same weights, with the training data
+    # rendered once and handed to TRL final: 15:53 from scratch (corpus 118 s, student 829 s,
+    # of which training 777 s; 714 s in another run on the same machine).
     decisions: int = Field(
         56000, description="Decision examples: a question and the teacher's first move only."
     )

@@ -100,7 +100,9 @@ def turn_markers(tokenizer: Any) -> tuple[str, str]:
     if not (pair["prompt"].startswith(bare) and pair["completion"].startswith("ok")):
         raise ValueError("the chat template renders a turn differently once it is answered")
     if not (start and end):
-        raise ValueError("the chat template does not mark where an assistant's turn begins and ends")
+        raise ValueError(
+            "the chat template does not mark where an assistant's turn begins and ends"
+        )
     return start, end
 
 
