@@ -6,7 +6,6 @@ vLLM stays within 2 points of the base's. Production never moves."""
 
 from __future__ import annotations
 
-import math
 import random
 from pathlib import Path
 from typing import Any
@@ -153,4 +152,5 @@ def test_rated_feedback_moves_a_candidate_and_keeps_its_tool_calls(tmp_path: Pat
         f"candidate {candidate_exact:.1%}"
     )
     assert after > before + 0.5, (before, after)
-    assert math.isclose(candidate_exact, base_exact, abs_tol=0.02), (base_exact, candidate_exact)
+    # keeps its tool calls: no more than two points lost (a gain is fine)
+    assert candidate_exact >= base_exact - 0.02, (base_exact, candidate_exact)
