@@ -182,7 +182,14 @@ near-equal minima the 0.9M-parameter student lands in, and exact match (every ar
 right) reads that as 16 points. So the spread between draws is far wider than the ~5
 points between seeds measured above, every one-build comparison in these tables sits inside
 it, and the shipped 48.4% is the best measured of several draws, not a typical one. The
-decisions went back to one stream, and the default model stayed byte for byte the same.
+decisions went back to one stream, and the default model stayed byte for byte the same,
+in this checkout: three builds here gave 718264d820's weights. CI's fresh clone and virtual
+environment (the same packages, corpus and tokenizer) trained other weights, final loss
+0.048 not 0.050 (eqm-default-0d678533d3: 49.2% held-out exact through vLLM, 62.0% single,
+13.3% multi), though 120-step runs in the two environments agree to the bit, even with
+the other core busy. Some part of a long CPU run is not bit-reproducible (a guess: MKL
+choosing its thread count at run time); with the spread above, that alone can move the
+scores, so the registry's metrics, not a build's name, say how good a model is.
 What would narrow the spread is what the build cannot afford on 2 cores: more steps, or
 a bigger student (see the GPU rows).
 """
