@@ -2,7 +2,7 @@
 answers through `POST /v1/feedback`, always preferring answers that say how many days they
 rest on; `train_feedback` (KTO) registers a candidate; on held-out prompts the candidate
 prefers such answers more than its base does, and its held-out tool-call accuracy through
-vLLM stays within 2 points of the base's. Production never moves."""
+vLLM loses no more than 2 points against the base's. Production never moves."""
 
 from __future__ import annotations
 
