@@ -169,7 +169,7 @@ row):
 
 | student | corpus sample | train s | held-out exact | single | no-tool | teacher's fresh |
 | --- | --- | ---: | ---: | ---: | ---: | ---: |
-| 718264d820 (shipped) | one seeded stream | 709 | 47.7% | 56.3% | 65.4% | 69.5% |
+| 718264d820 (built here) | one seeded stream | 709 | 47.7% | 56.3% | 65.4% | 69.5% |
 | bd653e1bd6 | seeded blocks | 606 | 32.8% | 39.4% | 42.3% | 57.8% |
 | bd653e1bd6, EMA 0.998 | seeded blocks | – | 33.6% | 39.4% | 46.2% | 57.0% |
 | bd653e1bd6, EMA 0.999 | seeded blocks | – | 32.0% | 36.6% | 46.2% | 56.0% |
