@@ -202,6 +202,27 @@ a journal search, "does screen time influence it" read with the pair reversed, a
 follow-up journal search ("and anything on my dad?"). A student that imitated the teacher
 perfectly would score 94.5%: the 95% aim needs a better teacher as well as a better
 student, and fixing the planner on exactly these items would tune it to the held-out set.
+
+Past the budget (a 2-core AMD EPYC, which trains ~11 steps a second, ~40% faster than the
+machines above; `score`, the transformers completer): the default recipe on twice the
+decisions, one epoch, twice the steps, against the default build of the same machine:
+
+| decisions | steps | train s | loss | exact | single | multi | follow | none | teacher's |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| 56,000 (default) | 7,075 | 632 | 0.055 | 48.4% | 54.9% | 6.7% | 18.8% | 73.1% | 70.8% |
+| 112,000 | 14,075 | 1,163 | 0.027 | 53.9% | 57.7% | 33.3% | 25.0% | 73.1% | 75.8% |
+
+("exact" and the four after it: the held-out set; "teacher's": 400 fresh questions of the
+teacher's own; the larger corpus took 130 s to make, not 86 s.)
+
+Twice the compute bought 5 points on the teacher's own questions and 5.5 held out (inside
+the spread between corpus draws): at this rate the student would need many times the
+compute to come near its teacher, let alone 95%. On this machine the default build ran
+in 12:35 from scratch (CI's clone: corpus 86 s, student 669 s), and a second build in
+another folder (`EQM_CACHE_DIR`, the corpus copied) gave the same weights byte for byte
+(sha256 120246487aa0...): a build is reproducible on one machine. Machines with other
+CPUs train other weights from the same inputs (PyTorch does not promise bitwise equality
+across platforms), which is likely what stop 20 saw between its checkout and CI's.
 """
 
 from __future__ import annotations
