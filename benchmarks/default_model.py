@@ -220,9 +220,11 @@ the spread between corpus draws): at this rate the student would need many times
 compute to come near its teacher, let alone 95%. On this machine the default build ran
 in 12:35 from scratch (CI's clone: corpus 86 s, student 669 s), and a second build in
 another folder (`EQM_CACHE_DIR`, the corpus copied) gave the same weights byte for byte
-(sha256 120246487aa0...): a build is reproducible on one machine. Machines with other
-CPUs train other weights from the same inputs (PyTorch does not promise bitwise equality
-across platforms), which is likely what stop 20 saw between its checkout and CI's.
+(sha256 120246487aa0...), as did three 600-step runs, one with the other core busy with
+the test suite. The two environments that trained different weights above were not
+reproduced here, so their cause is still unknown; machines with other CPUs train other
+weights from the same inputs in any case (PyTorch does not promise bitwise equality across
+platforms), so each model's card, not its name, carries its scores.
 """
 
 from __future__ import annotations
