@@ -224,7 +224,8 @@ another folder (`EQM_CACHE_DIR`, the corpus copied) gave the same weights byte f
 the test suite. The two environments that trained different weights above were not
 reproduced here, so their cause is still unknown; machines with other CPUs train other
 weights from the same inputs in any case (PyTorch does not promise bitwise equality across
-platforms), so each model's card, not its name, carries its scores.
+platforms), so the eval report stored beside each model in the registry, not its name,
+says how good it is.
 """
 
 from __future__ import annotations
