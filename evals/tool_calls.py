@@ -11,8 +11,9 @@ Scoring, per item:
   for an item that expects no call, a match is "no call at all".
 - exact match: the same, with every call's arguments equal after normalisation: JSON-decoded,
   7 == 7.0, argument order irrelevant, strings compared case- and space-insensitively, a
-  month as "2026-05" == "May 2026", and an argument equal to the tool's declared default
-  (or null for an optional one) the same as leaving it out.
+  month as "2026-05" == "May 2026", a period as the tool resolves it ("past 3 weeks" ==
+  last_weeks 3 == last_days 21; the default 30 days said or not), and an argument equal to
+  the tool's declared default (or null for an optional one) the same as leaving it out.
 - valid JSON: every tool call's arguments parsed as a JSON object; for a raw completion,
   every `<tool_call>` block parsed as {"name": ..., "arguments": {...}}. Text left in
   `<tool_call>` blocks that a server did not turn into `tool_calls` means its parser failed:
@@ -283,10 +284,40 @@ def _value(value: Any) -> Any:
     return value
 
 
+def resolved_period(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """`arguments` with a period resolved as the tool resolves it: words ("past 3 weeks")
+    read by brain, weeks counted in days, so that every way of naming the same days
+    compares equal. Arguments the tool would refuse come back as they were."""
+    from pydantic import ValidationError
+
+    from tools.registry import TOOLS, openai_tools
+
+    if name not in ("anomalies", "stats_lookup"):
+        return arguments
+    openai_tools()  # the tool modules register themselves on first use
+    try:
+        parsed = TOOLS[name].arguments.model_validate(arguments)
+    except ValidationError:
+        return arguments
+    if name == "anomalies":
+        return {k: v for k, v in arguments.items() if k != "period"} | {
+            "last_days": parsed.window()
+        }
+    period = parsed.resolved()
+    span = period.model_dump(mode="json", exclude_none=True, exclude={"days", "last_weeks"})
+    if period.last_weeks:
+        span["last_days"] = 7 * period.last_weeks
+    if span == {"last_days": 30}:  # the tool's default period, said or not
+        span = {}
+    kept = {k: v for k, v in arguments.items() if k in ("metric", "days")}
+    return kept | span
+
+
 def normalise_arguments(name: str, arguments: dict[str, Any] | None) -> Any:
     """Arguments in a canonical form for comparison (None stays None: it never matches)."""
     if arguments is None:
         return None
+    arguments = resolved_period(name, arguments)
     declared, aliases = _fields(name)
     defaults = {k: _value(v) for k, v in declared.items()}
     canonical = {}

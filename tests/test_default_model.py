@@ -24,6 +24,7 @@ from training.registry import ModelRegistry
 from training.student import StudentConfig
 
 TOY = DefaultModelSpec(
+    base="scratch",  # a tiny model trained from nothing: the pipeline in seconds
     persons=[
         DemoPerson(name="alex", seed=7, days=90),
         DemoPerson(name="sam", seed=11, days=60, files=("how_we_feel", "wearable")),

@@ -15,6 +15,7 @@ from training.student import (
     tokenize_conversation,
     turn_markers,
     turn_pairs,
+    whole_turns,
 )
 from training.tokenizer import load_tokenizer, train_tokenizer
 
@@ -129,13 +130,35 @@ def test_a_tiny_student_trains_and_reloads(tokenizer, tmp_path: Path):
     reloaded = AutoModelForCausalLM.from_pretrained(tmp_path)
     assert reloaded.config.model_type == "qwen2"
     assert reloaded.config.vocab_size == len(load_tokenizer(tmp_path))
-    with pytest.raises(ValueError, match="more than max_length 512"):
+    with pytest.raises(ValueError, match="every training conversation is longer than 8"):
         sft_train(
             model,
             tokenizer,
             conversations,
             tmp_path,
-            config.model_copy(update={"max_length": 512}),
+            config.model_copy(update={"max_length": 8}),
             max_steps=1,
             progress=False,
         )
+
+
+def test_a_long_conversation_trains_on_its_first_whole_turns(tokenizer):
+    example = tokenize_conversation(conversation("steps", 7), tokenizer)
+    mask = example["completion_mask"]
+    first_end = next(i for i in range(1, len(mask)) if mask[i - 1] and not mask[i])
+    for limit in (first_end, len(mask) - 1):
+        cut = whole_turns(example, limit)
+        assert cut is not None and len(cut["input_ids"]) == first_end, limit
+        assert cut["completion_mask"] == mask[:first_end]
+    assert whole_turns(example, len(mask)) == example
+    assert whole_turns(example, first_end - 1) is None
+
+
+def test_the_system_turn_is_the_prefix_every_example_shares(tokenizer):
+    first, second = (
+        tokenize_conversation(conversation(m, 3), tokenizer) for m in ("steps", "valence")
+    )
+    length = first["prefix_length"]
+    assert length == second["prefix_length"] > 0
+    assert first["input_ids"][:length] == second["input_ids"][:length]
+    assert tokenizer.decode(first["input_ids"][:length]).endswith("<|im_end|>\n")

@@ -13,6 +13,7 @@ import pytest
 from brain.analytics.result import numbers_in
 from brain.analytics.service import Analytics
 from brain.store import Store
+from evals.tool_calls import resolved_period
 from tools import TOOLS, Subject, ToolContext, ToolResult, call_tool, openai_tools
 from tools.safety import CRISIS_RESPONSE, DIAGNOSIS_REFUSAL, is_crisis, is_diagnosis_request
 from training.teacher import build_corpus, corpus_hash, plan
@@ -31,6 +32,7 @@ from training.teacher.phrasing import (
     period,
     question,
 )
+from training.teacher.planner import ToolCall
 
 METRICS = [  # the demo person's metrics
     *("alcohol_drinks", "arousal", "caffeine_mg", "checkins", "exercise_minutes", "heart_rate"),
@@ -39,19 +41,19 @@ METRICS = [  # the demo person's metrics
     *("sleep_end", "sleep_hours", "sleep_start", "steps", "time_in_bed_hours", "valence"),
 ]
 
-# question -> [(tool, key arguments that must appear), ...]
+# question -> [(tool, key arguments that must appear, the period as the tool resolves it), ...]
 TOOL_PLANS: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = [
     ("How did I sleep last week?", [("stats_lookup", {"metric": "sleep_hours", "last_days": 7})]),
     ("how much did i walk in the past 10 days", [("stats_lookup", {"last_days": 10})]),
     ("My average coffee intake this month?", [("stats_lookup", {"metric": "caffeine_mg"})]),
     ("how many drinks did I have in May", [("stats_lookup", {"month": "May"})]),
-    ("wine consumption over the last 3 weeks", [("stats_lookup", {"last_weeks": 3})]),
+    ("wine consumption over the last 3 weeks", [("stats_lookup", {"last_days": 21})]),
     ("Was my resting heart rate high yesterday?", [("stats_lookup", {"metric": "resting_hr"})]),
     ("hrv during June 2026", [("stats_lookup", {"month": "June 2026"})]),
     ("how's my mood been on weekends", [("stats_lookup", {"days": "weekends"})]),
     ("energy levels this past week", [("stats_lookup", {"metric": "arousal"})]),
     ("did I meditate much recently", [("stats_lookup", {"metric": "mindful_minutes"})]),
-    ("how much time did I spend at work last month", [("stats_lookup", {"last_days": 30})]),
+    ("how much time did I spend at work last month", [("stats_lookup", {"period": "last month"})]),
     (
         "Do I sleep more on weekends than on weekdays?",
         [("stats_lookup", {"days": "weekends"}), ("stats_lookup", {"days": "weekdays"})],
@@ -134,13 +136,21 @@ OTHER_PLANS: list[tuple[str, str, str]] = [
 ]
 
 
+def resolved(call: ToolCall) -> dict[str, Any]:
+    """The call's arguments with its period as the tool reads it ("last week": 7 days)."""
+    return resolved_period(call.name, dict(call.arguments))
+
+
 @pytest.mark.parametrize(("question", "expected"), TOOL_PLANS)
 def test_the_planner_picks_the_tools_and_arguments(question, expected):
     planned = plan(question, METRICS)
     assert planned.kind == "tools", planned
     for name, arguments in expected:
         assert any(
-            c.name == name and all(c.arguments.get(k) == v for k, v in arguments.items())
+            c.name == name
+            and all(
+                c.arguments.get(k) == v or resolved(c).get(k) == v for k, v in arguments.items()
+            )
             for c in planned.calls
         ), (name, arguments, planned.calls)
 
@@ -163,11 +173,11 @@ def test_follow_ups_reuse_the_previous_tool_with_what_changed():
     weekends = plan("and on weekends?", METRICS, [first])
     assert weekends.calls[0].arguments == {
         "metric": "sleep_hours",
-        "last_days": 7,
+        "period": "last week",
         "days": "weekends",
     }
     steps = plan("what about steps?", METRICS, [first])
-    assert steps.calls[0].arguments == {"metric": "steps", "last_days": 7}
+    assert steps.calls[0].arguments == {"metric": "steps", "period": "last week"}
     pair = plan("does exercise affect my mood", METRICS)
     energy = plan("what about my energy?", METRICS, [pair])
     assert [c.arguments.get("y", c.arguments.get("outcome")) for c in energy.calls] == [
@@ -182,7 +192,7 @@ def test_follow_ups_reuse_the_previous_tool_with_what_changed():
 )
 def test_a_follow_up_may_open_with_a_filler_word(follow):
     first = plan("how did I sleep last week", METRICS)
-    assert plan(follow, METRICS, [first]).calls[0].arguments == {"metric": "steps", "last_days": 7}
+    assert resolved(plan(follow, METRICS, [first]).calls[0]) == {"metric": "steps", "last_days": 7}
 
 
 CRISIS = [
@@ -271,9 +281,9 @@ def test_every_noun_and_period_the_phrasing_uses_is_one_the_planner_reads():
     for metric, nouns in NOUNS.items():
         for noun in nouns:
             planned = plan(f"how was my {noun} last week?", every)
-            assert [dict(c.arguments) for c in planned.calls] == [
-                {"metric": metric, "last_days": 7}
-            ], noun
+            assert [resolved(c) for c in planned.calls] == [{"metric": metric, "last_days": 7}], (
+                noun
+            )
     for metric, doings in DOINGS.items():
         for doing in doings:
             planned = plan(f"does {doing} affect my mood", every)
@@ -288,7 +298,7 @@ def test_every_noun_and_period_the_phrasing_uses_is_one_the_planner_reads():
     for metric, templates in DONE.items():
         for template in templates:
             planned = plan(template.format(p="last week"), every)
-            assert [(c.name, c.arguments) for c in planned.calls] == [
+            assert [(c.name, resolved(c)) for c in planned.calls] == [
                 ("stats_lookup", {"metric": metric, "last_days": 7})
             ], template
     rng = random.Random(5)

@@ -165,10 +165,27 @@ def test_exact_match_ignores_defaults_number_forms_order_and_month_spelling():
     assert not calls_match(memories, [Call(name="search_memories", arguments={"query": "exams"})])
 
 
+def test_a_period_matches_in_every_form_the_tool_resolves_alike():
+    expected = [stats(metric="steps", last_weeks=2)]
+    for same in ("past 2 weeks", "the last two weeks", "past fortnight"):
+        assert calls_match(expected, [stats(metric="steps", period=same)]), same
+    assert calls_match(expected, [stats(metric="steps", last_days=14)])
+    month = [stats(metric="steps", month="February")]
+    assert calls_match(month, [stats(metric="steps", period="in febuary")])  # a typo
+    default = [stats(metric="steps")]
+    assert calls_match(default, [stats(metric="steps", period="past month")])  # 30 days
+    window = [Call(name="anomalies", arguments={"metric": "steps", "last_days": 14})]
+    assert calls_match(
+        window, [Call(name="anomalies", arguments={"metric": "steps", "period": "past 2 weeks"})]
+    )
+
+
 def test_a_wrong_argument_matches_the_name_only():
     expected = [stats(metric="steps", last_weeks=2)]
     for wrong in (
-        stats(metric="steps", last_days=14),  # a different period form is a different call
+        stats(metric="steps", last_days=15),
+        stats(metric="steps", period="past 3 weeks"),
+        stats(metric="steps", period="whenever"),  # words the tool cannot read match nothing
         stats(metric="steps"),
         stats(metric="steps", last_weeks=2, days="weekends"),
         stats(metric="sleep_hours", last_weeks=2),

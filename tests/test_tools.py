@@ -73,6 +73,9 @@ def test_every_tool_answers_with_provenance(context: ToolContext, name: str):
         ("stats_lookup", {"metric": "steps", "month": "May", "last_days": 3}, "only one of"),
         ("stats_lookup", {"metric": "steps", "month": "Smarch"}, "cannot read the month"),
         ("stats_lookup", {"metric": "steps", "person": "bob"}, "person: Extra inputs"),
+        ("stats_lookup", {"metric": "steps", "period": "whenever"}, "cannot read the period"),
+        ("stats_lookup", {"metric": "steps", "period": "May", "last_days": 3}, "not both"),
+        ("anomalies", {"metric": "steps", "period": "last week", "last_days": 3}, "not both"),
         ("stats_lookup", {}, "metric: Field required"),
         ("correlate", {"x": "steps", "y": "valence", "max_lag": 30}, "less than or equal to 7"),
         ("forecast", {"metric": "steps", "horizon": 40}, "less than or equal to 14"),
@@ -85,6 +88,24 @@ def test_bad_arguments_come_back_as_structured_errors(context, name, arguments, 
     assert isinstance(outcome, ToolError)
     assert outcome.error == "invalid_arguments"
     assert message in outcome.message
+
+
+def test_a_period_in_the_persons_words_is_the_period_of_the_explicit_arguments(context):
+    """ "past 2 weeks" is last_weeks 2 (14 days), read by brain; the resolution shows in the
+    result's days, and the words stay in its arguments."""
+    said = call_tool(context, ALEX, "stats_lookup", {"metric": "steps", "period": "past 2 weeks"})
+    explicit = call_tool(context, ALEX, "stats_lookup", {"metric": "steps", "last_weeks": 2})
+    assert isinstance(said, ToolResult) and isinstance(explicit, ToolResult)
+    assert said.arguments == {"metric": "steps", "period": "past 2 weeks", "days": "all"}
+    assert (said.first_day, said.last_day, said.summary) == (
+        explicit.first_day,
+        explicit.last_day,
+        explicit.summary,
+    )
+    assert (said.last_day - said.first_day).days == 13
+    window = call_tool(context, ALEX, "anomalies", {"metric": "steps", "period": "last 2 months"})
+    same = call_tool(context, ALEX, "anomalies", {"metric": "steps", "last_days": 60})
+    assert window.result == same.result
 
 
 def test_unknown_metric_errors_list_the_valid_ones(context: ToolContext):

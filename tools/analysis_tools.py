@@ -14,11 +14,13 @@ from brain.analytics.correlation import correlate
 from brain.analytics.data import PersonData
 from brain.analytics.forecast import forecast
 from brain.analytics.granger import granger
+from brain.analytics.period_words import read_period, window_days
 from brain.analytics.periods import Period
 from brain.analytics.result import AnalysisResult
 from brain.analytics.simulator import fit_simulator
 from brain.analytics.stats import stats_lookup
 from brain.analytics.weekday import weekday_profile
+from brain.errors import InvalidQuery
 from brain.metrics import CANONICAL
 from tools.registry import Arguments, Tool, ToolContext, ToolResult, register
 from tools.subject import Subject
@@ -110,8 +112,22 @@ register(
 # stats_lookup ------------------------------------------------------------------------------
 
 
+PERIOD_WORDS = (
+    'The period in the person\'s own words, copied from the question: "past 3 weeks", '
+    '"last 2 months", "yesterday", "this year", "in March", "2026-03-01 to 2026-03-31".'
+)
+
+
+def _read_period(words: str) -> Period:
+    try:
+        return read_period(words)
+    except InvalidQuery as error:  # a validation error the model can read and correct
+        raise ValueError(str(error)) from error
+
+
 class StatsLookupArgs(Arguments):
     metric: Metric = Field(description="The metric to summarise.")
+    period: str | None = Field(None, description=PERIOD_WORDS)
     last_days: int | None = Field(None, ge=1, le=3660, description="The last N days.")
     last_weeks: int | None = Field(None, ge=1, le=520, description="The last N weeks.")
     start: date | None = Field(None, description="First day, YYYY-MM-DD.")
@@ -121,11 +137,12 @@ class StatsLookupArgs(Arguments):
 
     @model_validator(mode="after")
     def _period(self) -> StatsLookupArgs:
-        self.period()  # raises on contradictions, as a validation error the model can read
+        self.resolved()  # raises on contradictions, as a validation error the model can read
         return self
 
-    def period(self) -> Period:
-        return Period(
+    def resolved(self) -> Period:
+        """The days asked for: the period's words read by brain, or the explicit fields."""
+        explicit = Period(
             last_days=self.last_days,
             last_weeks=self.last_weeks,
             start=self.start,
@@ -133,12 +150,17 @@ class StatsLookupArgs(Arguments):
             month=self.month,
             days=self.days,
         )
+        if self.period is None:
+            return explicit
+        if explicit.model_dump(exclude_defaults=True, exclude={"days"}):
+            raise ValueError("give the period in words or as last_days/.../month, not both")
+        return _read_period(self.period).model_copy(update={"days": self.days})
 
 
 def _stats(context: ToolContext, subject: Subject, args: StatsLookupArgs) -> ToolResult:
     data = context.analytics.data(subject.person)
     result = context.analytics.run(
-        subject.person, stats_lookup, metric=args.metric, period=args.period()
+        subject.person, stats_lookup, metric=args.metric, period=args.resolved()
     )
     return _envelope("stats_lookup", args, data, result, result.first, result.last)
 
@@ -318,7 +340,23 @@ register(
 
 class AnomaliesArgs(Arguments):
     metric: Metric = Field(description="The metric to check.")
-    last_days: int = Field(30, ge=1, le=365, description="Only report days in this window.")
+    period: str | None = Field(None, description=PERIOD_WORDS + " Default: the last 30 days.")
+    last_days: int | None = Field(
+        None, ge=1, le=365, description="Only report days in this window (default 30)."
+    )
+
+    @model_validator(mode="after")
+    def _window(self) -> AnomaliesArgs:
+        self.window()
+        return self
+
+    def window(self) -> int:
+        """The recent days to report, from the period's words or `last_days`."""
+        if self.period is None:
+            return self.last_days or 30
+        if self.last_days is not None:
+            raise ValueError("give the period in words or as last_days, not both")
+        return min(window_days(_read_period(self.period)), 365)
 
 
 register(
@@ -327,7 +365,7 @@ register(
         "Days when a metric was unusual compared with the weeks before.",
         AnomaliesArgs,
         lambda c, s, a: _run(
-            c, s, "anomalies", a, anomalies, metric=a.metric, last_days=a.last_days
+            c, s, "anomalies", a, anomalies, metric=a.metric, last_days=a.window()
         ),
         ("metric",),
     )

@@ -64,6 +64,8 @@ def build_decisions(
     conversations: list[dict[str, Any]],
     n: int,
     seed: int,
+    *,
+    short_share: float = SHORT_SHARE,
 ) -> list[dict[str, Any]]:
     """`n` decisions for the people in turn; follow-ups open with a first turn of one of
     `conversations` (the teacher corpus over the same people) that called tools."""
@@ -89,7 +91,7 @@ def build_decisions(
         else:
             asked = question(rng, metrics)
         planned = plan(asked.clean, metrics, history)
-        short = rng.random() < SHORT_SHARE and _needs_no_metric_list(
+        short = rng.random() < short_share and _needs_no_metric_list(
             planned, plan(asked.clean, everything, history)
         )
         text = distracted(noise, asked.text, planned, metrics, history)

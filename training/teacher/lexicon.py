@@ -10,6 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from brain.analytics.period_words import (
+    find_days,
+    find_period,
+)
+
 VALENCE, AROUSAL = "valence", "arousal"
 
 # phrase -> canonical metric (mood words included: they are metrics too)
@@ -89,87 +94,12 @@ def untracked_in(text: str) -> str | None:
     return UNTRACKED[match.group(1)] if match else None
 
 
-NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fourteen": 14,
-    "twenty": 20,
-    "thirty": 30,
-}
-_COUNT = r"(\d+|" + "|".join(NUMBER_WORDS) + r")"
-MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
-_MONTH_RE = re.compile(
-    r"\b(?:in|during|for|of|over|through|throughout)\s+(" + "|".join(MONTHS) + r")(?:\s+(\d{4}))?\b"
-)
-_DATE = r"(\d{4}-\d{2}-\d{2})"
-_RANGE = re.compile(_DATE + r"\s*(?:to|and|through|until|till|-)\s*" + _DATE)
-_LAST_N = re.compile(r"\b(?:last|past|previous|recent)\s+" + _COUNT + r"\s+(day|week|month)s?\b")
-_FIXED: tuple[tuple[str, dict[str, Any]], ...] = (
-    (r"\byesterday\b|\blast night\b|\btoday\b", {"last_days": 1}),
-    (r"\b(?:last|past|this|previous)\s+(?:week|7 days)\b", {"last_days": 7}),
-    (r"\b(?:last|past|this|previous)\s+fortnight\b", {"last_days": 14}),
-    (r"\b(?:last|past|this|previous)\s+month\b", {"last_days": 30}),
-    (r"\b(?:last|past|this|previous)\s+year\b", {"last_days": 365}),
-)
-
-
-def to_number(word: str) -> int:
-    return int(word) if word.isdigit() else NUMBER_WORDS[word]
-
-
 def period_in(text: str) -> dict[str, Any]:
-    """stats_lookup period arguments named in `text` (empty: the tool's default 30 days)."""
+    """stats_lookup period arguments named in `text`: the period in the person's own words
+    (brain reads them) and which days count (empty: the tool's default 30 days)."""
     found: dict[str, Any] = {}
-    if match := _RANGE.search(text):
-        found["start"], found["end"] = match.group(1), match.group(2)
-    elif match := _LAST_N.search(text):
-        count, unit = to_number(match.group(1)), match.group(2)
-        if unit == "week":
-            found["last_weeks"] = count
-        else:
-            found["last_days"] = count * (30 if unit == "month" else 1)
-    elif match := _MONTH_RE.search(text):
-        month = match.group(1).capitalize()
-        found["month"] = f"{month} {match.group(2)}" if match.group(2) else month
-    else:
-        for pattern, arguments in _FIXED:
-            if re.search(pattern, text):
-                found.update(arguments)
-                break
-    if re.search(r"\b(?:on\s+|at\s+the\s+|over\s+the\s+)?weekends?\b", text):
-        found["days"] = "weekends"
-    elif re.search(r"\b(?:weekdays|workdays|work days|working days)\b", text):
-        found["days"] = "weekdays"
+    if named := find_period(text):
+        found["period"] = named[0]
+    if days := find_days(text):
+        found["days"] = days
     return found
-
-
-def window_days(period: dict[str, Any], default: int = 30) -> int:
-    """A period as a number of recent days, for tools that take only `last_days`."""
-    if "last_days" in period:
-        return int(period["last_days"])
-    if "last_weeks" in period:
-        return int(period["last_weeks"]) * 7
-    return default

@@ -13,15 +13,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from brain.analytics.period_words import to_number
 from tools.safety import is_crisis, is_diagnosis_request
 from training.teacher.lexicon import (
     MOOD_METRICS,
     VALENCE,
     metrics_in,
     period_in,
-    to_number,
     untracked_in,
-    window_days,
 )
 
 PlanKind = Literal["tools", "clarify", "cannot_answer", "refuse", "safety"]
@@ -212,11 +211,9 @@ def _calls(
     if intent == "weekday_profile":
         return [ToolCall(name="weekday_profile")]
     if intent == "anomalies":
-        days = min(window_days(period), 365)
+        words = {"period": period["period"]} if "period" in period else {}
         targets = named or [m for m in ANOMALY_DEFAULTS if m in metrics]
-        return [
-            ToolCall(name="anomalies", arguments={"metric": m, "last_days": days}) for m in targets
-        ]
+        return [ToolCall(name="anomalies", arguments={"metric": m, **words}) for m in targets]
     if intent in ("effect", "correlate", "granger") or (intent == "forecast" and len(named) > 1):
         return _pair(intent or "effect", clause, named)
     if intent == "forecast":
@@ -283,11 +280,12 @@ def _follow_up(previous: Plan, named: list[str], period: dict[str, Any]) -> list
         if call.name == "stats_lookup" and period:
             span = {k: v for k, v in period.items() if k != "days"}
             if span:
-                for key in ("last_days", "last_weeks", "month", "start", "end"):
+                for key in ("last_days", "last_weeks", "month", "start", "end", "period"):
                     arguments.pop(key, None)
             arguments.update(span | ({"days": period["days"]} if "days" in period else {}))
-        if call.name == "anomalies" and period:
-            arguments["last_days"] = min(window_days(period), 365)
+        if call.name == "anomalies" and "period" in period:
+            arguments.pop("last_days", None)
+            arguments["period"] = period["period"]
         calls.append(ToolCall(name=call.name, arguments=arguments))
     return calls
 
