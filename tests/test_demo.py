@@ -46,7 +46,11 @@ def test_eqm_demo_answers_the_example_questions(default_model: Path, tmp_path: P
     assert "alex (person) key: eqm_" in out and "jordan (parent of alex) key: eqm_" in out
     for question in EXAMPLE_QUESTIONS:
         assert f"you> {question}\neqm> " in out
-    assert out.count("(tools: ") == len(EXAMPLE_QUESTIONS)
+    # each answer says where it came from: its tool calls and who wrote it
+    assert out.count("     [1] ") == len(EXAMPLE_QUESTIONS)
+    assert out.count("(written by the model") + out.count("(assembled from") == len(
+        EXAMPLE_QUESTIONS
+    )
     for used in (port, model_port):  # both servers are gone
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", used)) != 0

@@ -191,8 +191,7 @@ def _check_metrics(context: ToolContext, subject: Subject, tool: Tool, parsed: A
 
 
 def _load_tools() -> None:
-    """Tool modules register themselves on import (once: Python caches modules). Both are
-    imported every time, not only into an empty registry: a caller that imported one module
-    first would otherwise never see the other's tools."""
-    import tools.analysis_tools
-    import tools.memory_tools  # noqa: F401
+    """Tool modules register themselves on import; import them once, on first use."""
+    if not TOOLS:
+        import tools.analysis_tools
+        import tools.memory_tools  # noqa: F401

@@ -64,7 +64,7 @@ class DemoPerson(BaseModel):
 # calls from a few thousand examples, where the from-scratch student above needed 56,000
 # and still misread the wording people use. benchmarks/default_model.py has the table.
 BASE_STUDENT = StudentConfig(
-    learning_rate=2e-4, max_length=1024, batch_size=4, epochs=1.0, frozen_layers=14
+    learning_rate=2e-4, max_length=1024, batch_size=4, epochs=1.0, frozen_layers=10
 )
 
 
@@ -92,7 +92,7 @@ class DefaultModelSpec(BaseModel):
     # reads English, so the build spends its minutes on fewer, longer examples, half of them
     # with the tools block it is served with.
     decisions: int = Field(
-        1500, description="Decision examples: a question and the teacher's first move only."
+        1600, description="Decision examples: a question and the teacher's first move only."
     )
     short_share: float = Field(
         0.0,

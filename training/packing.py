@@ -21,8 +21,7 @@ Example = dict[str, list[int]]  # {"input_ids", "completion_mask"}: see tokenize
 
 def pack(examples: list[tuple[Example, int]], max_length: int) -> list[dict[str, list[int]]]:
     """Sequences of {"input_ids", "labels", "position_ids", "segments", "length"} from
-    (example, prefix length) pairs: those that filled up in order, then the open ones by
-    their prefix's first appearance; deterministic for the same input. Segment 0 is the
+    (example, prefix length) pairs, in first-seen order of their prefixes. Segment 0 is the
     shared prefix, segment k the k-th branch. A branch joins the open sequence of its prefix
     while that stays within `max_length` tokens; an example longer than that stands alone."""
     open_by_prefix: dict[tuple[int, ...], dict[str, list[int]]] = {}

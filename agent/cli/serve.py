@@ -137,6 +137,22 @@ def chat(
 DEMO_PARENT = "jordan"
 
 
+def provenance(eqm: dict[str, Any]) -> str:
+    """Where an answer came from, for a reader: each tool call with its arguments, and who
+    wrote the words (the model, with its draft checked by the guard, or the fallback)."""
+    lines = [
+        f"     [{index}] {call['name']}({json.dumps(call['arguments'], ensure_ascii=False)})"
+        for index, call in enumerate(eqm.get("tool_calls", []), start=1)
+    ]
+    if eqm.get("safety"):
+        author = "the fixed safety response, no model"
+    elif eqm.get("fallback"):
+        author = "assembled from the tool results: the model's draft did not pass the guard"
+    else:
+        author = "written by the model, every number checked against the tools"
+    return "\n".join([*lines, f"     ({author})"])
+
+
 def run_demo(person: str, *, port: int, model_port: int, wait: bool) -> None:
     """Serve the production model and the API, make the demo accounts, ask the examples."""
     import openai
@@ -174,9 +190,8 @@ def run_demo(person: str, *, port: int, model_port: int, wait: bool) -> None:
                     model="eqm", messages=[{"role": "user", "content": question}]
                 )
                 message = reply.choices[0].message
-                eqm = (message.model_extra or {}).get("eqm", {})
-                sources = ", ".join(c["name"] for c in eqm.get("tool_calls", [])) or "none"
-                typer.echo(f"you> {question}\neqm> {message.content}\n     (tools: {sources})\n")
+                typer.echo(f"you> {question}\neqm> {message.content}")
+                typer.echo(provenance((message.model_extra or {}).get("eqm", {})) + "\n")
             if not wait:
                 return
             typer.echo("Ctrl-C stops the servers")

@@ -737,14 +737,11 @@ GENERATORS: dict[str, tuple[Generator, int]] = {
     "forecast": (_forecast, 2),
     "search_memories": (_memories, 2),
     "list_metrics": (_fixed("list_metrics", LIST_METRICS), 1),
-    # A quarter of first questions need no tool: a model that reads English learns the
-    # calls fast and then calls a tool for everything unless it sees enough of these (at 1
-    # each, 35% of the held-out set's no-tool items came back without a call).
-    "cannot_answer": (_cannot_answer, 3),
-    "refuse": (_others, 2),
-    "diagnosis": (_diagnosis, 2),
-    "safety": (_crisis, 2),
-    "clarify": (_small_talk, 2),
+    "cannot_answer": (_cannot_answer, 1),
+    "refuse": (_others, 1),
+    "diagnosis": (_diagnosis, 1),
+    "safety": (_crisis, 1),
+    "clarify": (_small_talk, 1),
     "multi": (_multi, 4),
 }
 SINGLE = tuple(
