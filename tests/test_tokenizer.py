@@ -61,7 +61,7 @@ def test_the_template_renders_tools_calls_and_results(tokenizer):
     assert text.startswith("<|im_start|>system\nYou are EQM.\n\n# Tools")
     signatures = text.split("<tools>\n")[1].split("\n</tools>")[0].splitlines()
     assert "list_metrics()" in signatures
-    assert "anomalies(metric: steps, last_days?)" in signatures
+    assert "anomalies(metric: steps, period?, last_days?)" in signatures
     first_answer = text.split("<|im_start|>assistant")[1]  # what the model writes
     (call,) = HERMES.findall(first_answer)
     assert json.loads(call) == {
@@ -114,7 +114,7 @@ def test_a_long_metric_list_is_rendered_once_and_named(tokenizer):
     assert text.count("sleep_hours") == 1
     assert "metrics: " + ", ".join(sorted(metrics)) in text
     assert "correlate(x, y, max_lag?)" in text
-    assert "stats_lookup(metric, last_days?, last_weeks?, start?, end?, month?, " in text
+    assert "stats_lookup(metric, period?, last_days?, last_weeks?, start?, end?, month?, " in text
 
 
 def test_the_tokenizer_learns_a_decisions_question_as_written_not_its_distractors():
