@@ -60,9 +60,10 @@ class DemoPerson(BaseModel):
     files: tuple[str, ...] = DEMO_FILES
 
 
-# The pretrained base, fine-tuned in full: a model that reads English learns the teacher's
-# calls from a few thousand examples, where the from-scratch student above needed 56,000
-# and still misread the wording people use. benchmarks/default_model.py has the table.
+# The pretrained base, its embeddings and lower 10 blocks frozen and the rest fine-tuned in
+# full: a model that reads English learns the teacher's calls from a few thousand examples,
+# where the from-scratch student needed 56,000 and still misread the wording people use.
+# benchmarks/default_model.py has the table (14 frozen blocks scored 16 points lower).
 BASE_STUDENT = StudentConfig(
     learning_rate=2e-4, max_length=1024, batch_size=4, epochs=1.0, frozen_layers=10
 )
@@ -89,8 +90,9 @@ class DefaultModelSpec(BaseModel):
     )
     # The from-scratch student needed 56,000 decisions and a 15-minute build to reach 48.4%
     # held-out exact (its history is in benchmarks/default_model.py); the pretrained base
-    # reads English, so the build spends its minutes on fewer, longer examples, half of them
-    # with the tools block it is served with.
+    # reads English, so the build spends its minutes on fewer, longer examples, every one
+    # with the tools block it is served with (short_share 0; training/packing.py keeps that
+    # affordable).
     decisions: int = Field(
         1600, description="Decision examples: a question and the teacher's first move only."
     )
