@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -41,8 +41,10 @@ from agent.tables import (
 from brain.config import Settings
 from brain.store.database import connect
 from tools import Subject
+from tools.safety.labelled import SELF_DIRECTED
 
 Role = Literal["person", "parent"]
+CRISIS_ACTION = "safety.crisis"  # the audit action of a turn answered with a crisis text
 KEY_PREFIX = "eqm_"
 _NAME = re.compile(rf"[A-Za-z0-9_.-]{{1,{NAME_LENGTH}}}")
 # last_used_at is a hint for people, not a ledger: write it at most once a minute per key
@@ -59,13 +61,16 @@ class Account(BaseModel):
 
 
 class Link(BaseModel):
-    """A parent may ask about this child; `share_memories` lets them read what it wrote."""
+    """A parent may ask about this child; `share_memories` lets them read what it wrote, and
+    `crisis_alerts` lets them see when the child was given a crisis answer (never the words,
+    and never for a disclosure of abuse or violence, which may be about the parent)."""
 
     model_config = ConfigDict(frozen=True)
 
     parent: str
     child: str
     share_memories: bool
+    crisis_alerts: bool = False
     created_at: UtcDateTime
 
 
@@ -120,6 +125,7 @@ _LINKS = (
         _parent.c.name.label("parent"),
         _child.c.name.label("child"),
         account_links.c.share_memories,
+        account_links.c.crisis_alerts,
         account_links.c.created_at,
     )
     .join(_parent, _parent.c.id == account_links.c.parent_id)
@@ -227,8 +233,10 @@ class Accounts:
 
     # links ----------------------------------------------------------------------------------
 
-    def link(self, parent: str, child: str, *, share_memories: bool = False) -> Link:
-        """Let a parent ask about a child; linking again only changes `share_memories`."""
+    def link(
+        self, parent: str, child: str, *, share_memories: bool = False, crisis_alerts: bool = False
+    ) -> Link:
+        """Let a parent ask about a child; linking again only changes the two settings."""
         with self.engine.begin() as connection:
             elder, young = self._account(connection, parent), self._account(connection, child)
             if elder.id == young.id:
@@ -243,7 +251,9 @@ class Accounts:
             key = (account_links.c.parent_id == elder.id) & (account_links.c.child_id == young.id)
             if connection.execute(select(account_links.c.parent_id).where(key)).first():
                 connection.execute(
-                    update(account_links).where(key).values(share_memories=share_memories)
+                    update(account_links)
+                    .where(key)
+                    .values(share_memories=share_memories, crisis_alerts=crisis_alerts)
                 )
             else:
                 connection.execute(
@@ -251,10 +261,12 @@ class Accounts:
                         parent_id=elder.id,
                         child_id=young.id,
                         share_memories=share_memories,
+                        crisis_alerts=crisis_alerts,
                         created_at=now(),
                     )
                 )
-            self._audit(connection, parent, child, "link", {"share_memories": share_memories})
+            settings = {"share_memories": share_memories, "crisis_alerts": crisis_alerts}
+            self._audit(connection, parent, child, "link", settings)
             return self._links(connection, key)[0]
 
     def unlink(self, parent: str, child: str) -> None:
@@ -300,7 +312,7 @@ class Accounts:
         child = child or None
         if account.role == "person":
             if child is None:
-                return Subject.self_(account.name)
+                return Subject.self_(account.name, child=self.is_child(account))
             raise Forbidden(
                 f"{account.name!r} is a person account: only a parent account can ask about a child"
             )
@@ -321,6 +333,45 @@ class Accounts:
                 raise Forbidden(f"{account.name!r} is not linked to a child named {_shown(child)}")
             self._audit(connection, account.name, child, action, detail)
         return Subject.parent_of(child, account.name, memories_shared=row.share_memories)
+
+    def is_child(self, account: Account) -> bool:
+        """Whether some parent is linked to this person."""
+        with self.engine.connect() as connection:
+            linked = select(account_links.c.child_id).where(account_links.c.child_id == account.id)
+            return connection.execute(linked.limit(1)).first() is not None
+
+    def crisis_alerts(self, parent: Account, child: str) -> list[datetime]:
+        """When the child was given a crisis answer, if their link shares crisis alerts.
+
+        Only the times, and only for a risk to the child themselves: a disclosure of abuse,
+        neglect or violence is never shared, since the parent may be the one it is about.
+        """
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                select(account_links.c.crisis_alerts)
+                .join(accounts, accounts.c.id == account_links.c.child_id)
+                .where(account_links.c.parent_id == parent.id, accounts.c.name == child)
+            ).first()
+            if row is None:
+                raise Forbidden(f"{parent.name!r} is not linked to a child named {_shown(child)}")
+            if not row.crisis_alerts:
+                raise Forbidden(
+                    f"the link from {parent.name!r} to {child!r} does not share crisis alerts "
+                    f"(off by default; `eqm users link {parent.name} {child} --crisis-alerts`)"
+                )
+            self._audit(connection, parent.name, child, "read_crisis_alerts", None)
+            rows = connection.execute(
+                select(audit_log.c.at, audit_log.c.detail)
+                .where(
+                    audit_log.c.actor == child,
+                    audit_log.c.subject == child,
+                    audit_log.c.action == CRISIS_ACTION,
+                )
+                .order_by(audit_log.c.id)
+            )
+            return [
+                as_utc(at) for at, detail in rows if (detail or {}).get("category") in SELF_DIRECTED
+            ]
 
     # audit ------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import json
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,12 +21,17 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
 
+from agent.accounts import CRISIS_ACTION
 from agent.completions import CompletionLog, CompletionRecord
 from agent.config import AgentSettings
 from agent.graph import TurnContext, build_graph
 from agent.openai_schema import ChatMessage
 from tools import Subject, ToolContext
 from tools.prompt import SYSTEM_PROMPT
+from tools.safety import SafetyCheck
+
+Audit = Callable[[str, str, str, dict[str, Any] | None], object]
+"""(actor, subject, action, detail): `Accounts.audit`, where a crisis turn is recorded."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,8 @@ def open_checkpointer(settings: AgentSettings) -> Any:
 
 
 class ChatService:
-    """Runs turns through the compiled agent and records each completion."""
+    """Runs turns through the compiled agent and records each completion; a crisis turn
+    also goes to the audit log, with the safety check's reason and not the person's words."""
 
     def __init__(
         self,
@@ -80,11 +87,15 @@ class ChatService:
         tools: ToolContext,
         completions: CompletionLog,
         checkpointer: Any,
+        safety: SafetyCheck,
+        audit: Audit,
     ) -> None:
         self.settings = settings
         self.tools = tools
         self.completions = completions
         self.checkpointer = checkpointer
+        self.safety = safety
+        self.audit = audit
         self.graph = build_graph(checkpointer)
 
     @cache  # noqa: B019 - one client per served model name for the service's lifetime
@@ -120,6 +131,7 @@ class ChatService:
             subject=subject,
             tools=self.tools,
             chat_model=self.chat_model(model),
+            safety=self.safety,
             deadline=time.monotonic() + self.settings.turn_seconds,
         )
         state = self.graph.invoke({"messages": incoming}, config, context=context)
@@ -132,6 +144,7 @@ class ChatService:
             "grounded": bool(state.get("grounded")),
             "fallback": bool(state.get("fallback")),
             "safety": bool(state.get("safety")),
+            "safety_kind": state.get("safety"),
             "draft_grounded": state.get("draft_grounded"),  # the model's first draft passed?
             "conversation_id": conversation_id,
         }
@@ -165,6 +178,13 @@ class ChatService:
                 latency_ms=round(outcome.seconds * 1000, 2),
             )
         )
+        if state.get("safety") == "crisis":
+            detail = {
+                "reason": state.get("safety_reason"),
+                "category": state.get("safety_category"),
+                "completion_id": outcome.completion_id,
+            }
+            self.audit(subject.asker, subject.person, CRISIS_ACTION, detail)
         return outcome
 
     def conversation(self, asker: str, person: str, conversation_id: str) -> list[dict[str, Any]]:

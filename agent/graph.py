@@ -38,7 +38,7 @@ from langgraph.types import Checkpointer
 from agent.grounding import Evidence, check, fallback_answer, repair_prompt
 from tools import Subject, ToolContext, ToolError, ToolResult, call_tool, openai_tools
 from tools.prompt import SYSTEM_PROMPT
-from tools.safety import CRISIS_RESPONSE, DIAGNOSIS_REFUSAL, is_crisis, is_diagnosis_request
+from tools.safety import CRISIS_RESPONSES, DIAGNOSIS_REFUSAL, SafetyCheck, crisis_response
 
 MAX_TOOL_ROUNDS = 3
 MAX_CALLS_PER_ROUND = 4
@@ -61,6 +61,8 @@ class TurnState(TypedDict, total=False):
     grounded: bool
     fallback: bool
     safety: Safety | None
+    safety_reason: str | None
+    safety_category: str | None
     violations: list[str]
     draft_grounded: bool | None
     first_draft: str | None
@@ -78,6 +80,7 @@ class TurnContext:
     subject: Subject
     tools: ToolContext
     chat_model: Any
+    safety: SafetyCheck
     deadline: float = field(default_factory=lambda: time.monotonic() + TURN_SECONDS)
 
     def metrics(self) -> list[str]:
@@ -102,6 +105,8 @@ def start_turn(state: TurnState) -> dict[str, Any]:
         "grounded": False,
         "fallback": False,
         "safety": None,
+        "safety_reason": None,
+        "safety_category": None,
         "violations": [],
         "draft_grounded": None,
         "first_draft": None,
@@ -110,15 +115,24 @@ def start_turn(state: TurnState) -> dict[str, Any]:
     }
 
 
-def safety(state: TurnState) -> dict[str, Any]:
-    """Before any model: crisis language gets the fixed response, a diagnosis request the
-    fixed refusal. Both are flagged on the turn."""
-    text = _last_user_text(state["messages"])
-    if is_crisis(text):
-        return _final(CRISIS_RESPONSE, safety="crisis", grounded=True)
-    if is_diagnosis_request(text):
-        return _final(DIAGNOSIS_REFUSAL, safety="diagnosis", grounded=True)
-    return {}
+def safety(state: TurnState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+    """Before any model: crisis language gets the fixed response (for a child, the one with
+    helplines for young people), a diagnosis request the fixed refusal. The check reads the
+    person's messages since the last crisis answer, so a crisis said over two turns is caught
+    and a person who has had the answer can go on to other things."""
+    context = runtime.context
+    verdict = context.safety.check(_user_texts_since_crisis(state["messages"]))
+    if verdict.kind == "crisis":
+        text = crisis_response(child=context.subject.asker_is_child)
+    elif verdict.kind == "diagnosis":
+        text = DIAGNOSIS_REFUSAL
+    else:
+        return {}
+    return {
+        **_final(text, safety=verdict.kind, grounded=True),
+        "safety_reason": verdict.reason,
+        "safety_category": verdict.category,
+    }
 
 
 def model(state: TurnState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
@@ -332,8 +346,12 @@ def _evidence(trace: list[dict[str, Any]]) -> list[Evidence]:
     return evidence
 
 
-def _last_user_text(messages: list[AnyMessage]) -> str:
+def _user_texts_since_crisis(messages: list[AnyMessage]) -> list[str]:
+    """The person's messages, oldest first, after the last crisis answer."""
+    texts: list[str] = []
     for message in reversed(messages):
+        if isinstance(message, AIMessage) and message.text in CRISIS_RESPONSES:
+            break
         if isinstance(message, HumanMessage):
-            return message.text
-    return ""
+            texts.append(message.text)
+    return texts[::-1]

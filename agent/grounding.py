@@ -20,7 +20,7 @@ What counts as a number in a draft:
 
 Not checked: numbers written in words ("seven hours"), the citation markers themselves,
 list markers at the start of a line ("1. ", "2) "), digits glued to a word ("lag1") and the
-fixed safety texts (`tools.safety.CRISIS_RESPONSE`, `DIAGNOSIS_REFUSAL`), which carry
+fixed safety texts (`tools.safety.FIXED_TEXTS`), which carry
 phone numbers of their own.
 
 How a number matches a tool's value `v` (signs are ignored: "0.3 less" matches -0.3):
@@ -57,7 +57,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tools.errors import ToolError
 from tools.registry import ToolResult
-from tools.safety import CRISIS_RESPONSE, DIAGNOSIS_REFUSAL
+from tools.safety import CRISIS_RESPONSES, FIXED_TEXTS
 
 __all__ = [
     "FALLBACK_NOTE",
@@ -83,7 +83,6 @@ ViolationKind = Literal[
 KindHint = Literal["tools", "clarify", "cannot_answer", "refuse", "safety"]
 _KIND_HINTS = get_args(KindHint)
 
-FIXED_TEXTS = (CRISIS_RESPONSE, DIAGNOSIS_REFUSAL)
 FALLBACK_NOTE = (
     "(Assembled directly from the tool results because the drafted answer could not be verified.)"
 )
@@ -657,7 +656,7 @@ def _no_tool_violations(draft: str, *, has_numbers: bool) -> list[Violation]:
 def _kind_violations(draft: str, kind_hint: KindHint | None, has_calls: bool) -> list[Violation]:
     text = draft.strip()
     excerpt = _excerpt(text)
-    if kind_hint == "safety" and text != CRISIS_RESPONSE:
+    if kind_hint == "safety" and text not in CRISIS_RESPONSES:
         message = "This message needs the fixed safety response, word for word, and nothing else."
     elif kind_hint == "clarify" and "?" not in text:
         message = "Ask a clarifying question instead: say what you need to know to answer."

@@ -64,6 +64,7 @@ from brain.importers.events import EventBatch
 from brain.store import Store
 from tools import Subject, ToolContext
 from tools.memories import SentenceTransformerEmbedder, open_memory_store, sync_memories
+from tools.safety import SafetyCheck
 from training.preference import FeedbackTrainer, train_feedback
 from training.registry import ModelRegistry
 
@@ -95,7 +96,15 @@ class Services:
         embedder = SentenceTransformerEmbedder()
         completions = CompletionLog.open(url)
         tools = ToolContext(Analytics(store), memories, embedder)
-        chat = ChatService(settings, tools, completions, open_checkpointer(settings))
+        accounts = Accounts.open(url)
+        chat = ChatService(
+            settings,
+            tools,
+            completions,
+            open_checkpointer(settings),
+            SafetyCheck.load(settings.cache_dir, progress=log.info),
+            accounts.audit,
+        )
         registry = ModelRegistry(settings.data_dir / "models")
         trainer = FeedbackTrainer(
             registry=registry,
@@ -107,7 +116,6 @@ class Services:
                 progress_bars=False,
             ),
         )
-        accounts = Accounts.open(url)
         router = ModelRouter(settings)
         return cls(
             settings, store, accounts, completions, memories, embedder, chat, trainer, router
@@ -280,6 +288,12 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
         summary = services.store.add_journal_entry(subject.person, body.text, at=body.at)
         added = sync_memories(services.store, services.memories, services.embedder, subject.person)
         return {"object": "memory", "kept": summary.kept, "memories_added": added}
+
+    @app.get("/v1/children/{child}/crisis-alerts")
+    def crisis_alerts(child: str, services: ServicesDep, account: AccountDep) -> dict[str, Any]:
+        """When a linked child was given a crisis answer, where the link shares that."""
+        times = services.accounts.crisis_alerts(account, child)
+        return {"object": "list", "data": [{"object": "crisis_alert", "at": t} for t in times]}
 
     @app.get("/v1/me/export")
     def export(services: ServicesDep, account: AccountDep) -> Response:

@@ -27,6 +27,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    inspect,
 )
 
 metadata = MetaData(
@@ -72,6 +74,8 @@ account_links = Table(
     Column("child_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True),
     Column("share_memories", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # off unless set: the parent may learn *that* the child got a crisis answer, and when
+    Column("crisis_alerts", Boolean, nullable=False, server_default=false()),
 )
 
 # names, not foreign keys: an entry says who did what even while accounts change
@@ -120,9 +124,19 @@ feedback = Table(
 )
 
 
+# columns added after their table was first released: a database made before gets them
+ADDED_COLUMNS = {("account_links", "crisis_alerts"): "BOOLEAN NOT NULL DEFAULT FALSE"}
+
+
 def create_tables(engine: Engine) -> None:
-    """Create whichever agent tables are missing; existing ones are left as they are."""
+    """Create whichever agent tables are missing and add `ADDED_COLUMNS` to older ones;
+    existing rows are left as they are."""
     metadata.create_all(engine, checkfirst=True)
+    with engine.begin() as connection:
+        inspector = inspect(connection)
+        for (table, column), definition in ADDED_COLUMNS.items():
+            if column not in {c["name"] for c in inspector.get_columns(table)}:
+                connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
 
 def now() -> datetime:

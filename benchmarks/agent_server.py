@@ -34,6 +34,7 @@ from brain.demo import generate
 from brain.demo.scm import TZ
 from brain.store import Store
 from tools import Subject, ToolContext
+from tools.safety import SafetyCheck
 from training.registry import ModelRegistry
 from training.serving import ModelServer, ServerConfig, free_port
 
@@ -94,9 +95,15 @@ def main() -> None:
 
 def agent_overhead(settings: AgentSettings, store: Store, model: str, turns: int) -> list[float]:
     """Turn time minus model time, in-process, after one warm-up turn."""
-    with CompletionLog.open(settings.resolved_database_url()) as log:
+    url = settings.resolved_database_url()
+    with CompletionLog.open(url) as log, Accounts.open(url) as accounts:
         chat = ChatService(
-            settings, ToolContext(Analytics(store)), log, open_checkpointer(settings)
+            settings,
+            ToolContext(Analytics(store)),
+            log,
+            open_checkpointer(settings),
+            SafetyCheck.load(settings.cache_dir),
+            accounts.audit,
         )
         message = [ChatMessage(role="user", content=QUESTION)]
         chat.turn(Subject.self_("alex"), message, model=model)

@@ -66,6 +66,7 @@ def run_eval(
     from brain.store import Store
     from tools import ToolContext
     from tools.memories import EmbeddedMemoryStore, SentenceTransformerEmbedder
+    from tools.safety import SafetyCheck
     from training.preference import FeedbackTrainer
     from training.serving import ModelServer, ServerConfig, free_port
 
@@ -103,7 +104,14 @@ def run_eval(
         prepare_people(store, workspace / "people")
         embedder = SentenceTransformerEmbedder()
         tools = ToolContext(Analytics(store), memories, embedder)
-        chat = ChatService(settings, tools, completions, open_checkpointer(settings))
+        chat = ChatService(
+            settings,
+            tools,
+            completions,
+            open_checkpointer(settings),
+            SafetyCheck.load(settings.cache_dir, progress=log),
+            accounts.audit,
+        )
         trainer = FeedbackTrainer(every=0)  # no ratings here, and never a training
         router = ModelRouter(settings)
         services = Services(

@@ -118,3 +118,13 @@ def served_default_model(default_model: Path, tmp_path_factory: pytest.TempPathF
     )
     with ModelServer(config) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def safety_check():
+    """The crisis and diagnosis check EQM serves: fine-tuned once per cache (EQM_CACHE_DIR,
+    a few minutes), then loaded in seconds."""
+    from brain.config import Settings
+    from tools.safety import SafetyCheck
+
+    return SafetyCheck.load(Settings().cache_dir, progress=lambda _: None)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 import agent.accounts
-from agent.accounts import Account, Accounts, validate_name
+from agent.accounts import CRISIS_ACTION, Account, Accounts, validate_name
 from agent.cli import app, main
 from agent.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unauthorized
 from agent.tables import account_links, accounts, api_keys, audit_log, metadata
@@ -190,6 +190,47 @@ def test_relinking_changes_only_share_memories(db: Accounts, family: dict[str, s
     assert count(db, account_links) == 2
 
 
+def test_crisis_alerts_are_off_by_default_and_share_only_when_and_only_self_harm(
+    db: Accounts, family: dict[str, str]
+):
+    sam = db.authenticate(family["sam"])
+    assert not db.children("sam")[0].crisis_alerts
+    with pytest.raises(Forbidden, match="does not share crisis alerts"):
+        db.crisis_alerts(sam, "alex")
+    db.audit("alex", "alex", CRISIS_ACTION, {"reason": "y", "category": "self_harm"})
+    db.audit("alex", "alex", CRISIS_ACTION, {"reason": "x", "category": "child_abuse"})
+    db.audit("sam", "alex", CRISIS_ACTION, {"reason": "x", "category": "suicidal_active"})
+    assert db.link("sam", "alex", share_memories=True, crisis_alerts=True).crisis_alerts
+    alerts = db.crisis_alerts(sam, "alex")
+    # the child's own self-harm turn only: not the abuse disclosure, not the parent's turn
+    assert len(alerts) == 1 and alerts[0].tzinfo is not None
+    assert db.audit_entries("alex")[-1].action == "read_crisis_alerts"
+    with pytest.raises(Forbidden, match="not linked to a child named 'kim'"):
+        db.crisis_alerts(sam, "kim")
+
+
+def test_an_older_database_gets_the_crisis_alerts_column(tmp_path: Path):
+    from sqlalchemy import create_engine, inspect, text
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TABLE account_links (parent_id INTEGER NOT NULL, child_id INTEGER NOT "
+                "NULL, share_memories BOOLEAN NOT NULL, created_at DATETIME NOT NULL, "
+                "PRIMARY KEY (parent_id, child_id))"
+            )
+        )
+        connection.execute(text("INSERT INTO account_links VALUES (1, 2, 1, '2026-01-01')"))
+    with Accounts.open(url) as opened:
+        columns = {c["name"] for c in inspect(opened.engine).get_columns("account_links")}
+        assert "crisis_alerts" in columns
+        with opened.engine.connect() as connection:
+            query = text("SELECT share_memories, crisis_alerts FROM account_links")
+            assert connection.execute(query).one() == (1, 0)
+
+
 def test_unlink(db: Accounts, family: dict[str, str]):
     db.unlink("sam", "alex")
     assert db.children("sam") == [] and len(db.children("pat")) == 1
@@ -202,9 +243,12 @@ def test_unlink(db: Accounts, family: dict[str, str]):
 
 
 def test_a_person_asks_about_themselves(db: Accounts, family: dict[str, str]):
-    alex = db.authenticate(family["alex"])
-    assert db.subject_for(alex, None) == Subject.self_("alex")
-    assert db.subject_for(alex, "") == Subject.self_("alex")
+    alex, lee = db.authenticate(family["alex"]), db.authenticate(family["lee"])
+    # alex is some parent's child: a crisis answer names helplines for young people
+    assert db.subject_for(alex, None) == Subject.self_("alex", child=True)
+    assert db.subject_for(alex, "").asker_is_child
+    assert db.subject_for(lee, None) == Subject.self_("lee")
+    assert not db.subject_for(lee, None).asker_is_child
     with pytest.raises(Forbidden) as caught:
         db.subject_for(alex, "kim")
     assert caught.value.status == 403
@@ -399,7 +443,7 @@ def test_cli_create_link_list_and_key(env: dict[str, str], tmp_path: Path):
     alex_key = key_from(made.output)
     assert runner.invoke(app, ["users", "create", "sam", "--parent"], env=env).exit_code == 0
     linked = runner.invoke(app, ["users", "link", "sam", "alex", "--share-memories"], env=env)
-    assert linked.output == "linked 'sam' to 'alex' (memories shared)\n"
+    assert linked.output == "linked 'sam' to 'alex' (memories shared, crisis alerts off)\n"
     listed = runner.invoke(app, ["users", "list"], env=env)
     assert listed.output.splitlines() == [
         "alex  person",

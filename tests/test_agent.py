@@ -9,6 +9,7 @@ real default model served by vLLM.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from brain.demo import generate
 from brain.demo.scm import TZ
 from brain.store import Store
 from tools import Subject, ToolContext
-from tools.safety import CRISIS_RESPONSE, DIAGNOSIS_REFUSAL
+from tools.safety import CHILD_CRISIS_RESPONSE, CRISIS_RESPONSE, DIAGNOSIS_REFUSAL, SafetyCheck
 
 
 class ScriptedModel(BaseChatModel):
@@ -52,26 +53,31 @@ def call(name: str, args: dict[str, Any], id_: str = "c1") -> AIMessage:
     return AIMessage("", tool_calls=[{"name": name, "args": args, "id": id_}])
 
 
+@dataclass(frozen=True)
+class Parts:
+    """What a turn runs with besides the model: two people's data and the safety check."""
+
+    tools: ToolContext
+    safety: SafetyCheck
+
+
 @pytest.fixture(scope="module")
-def tools(tmp_path_factory: pytest.TempPathFactory) -> ToolContext:
+def parts(tmp_path_factory: pytest.TempPathFactory, safety_check: SafetyCheck) -> Parts:
     folder = tmp_path_factory.mktemp("agent")
     store = Store.open(f"sqlite:///{folder / 'eqm.sqlite3'}")
     for person, seed in (("alex", 7), ("sam", 11)):
         for path in generate(folder / person, days=120, seed=seed):
             store.import_file(person, path, timezone=TZ.key)
-    return ToolContext(Analytics(store))
+    return Parts(ToolContext(Analytics(store)), safety_check)
 
 
-def run(tools: ToolContext, replies: list[AIMessage], text: str, **kwargs: Any):
+def run(parts: Parts, replies: list[AIMessage], text: str, **kwargs: Any):
     model = ScriptedModel(replies=replies)
     graph = kwargs.pop("graph", None) or build_graph()
     subject = kwargs.pop("subject", Subject.self_("alex"))
     config = kwargs.pop("config", None)
-    state = graph.invoke(
-        {"messages": [HumanMessage(text)]},
-        config,
-        context=TurnContext(subject=subject, tools=tools, chat_model=model),
-    )
+    context = TurnContext(subject=subject, tools=parts.tools, chat_model=model, safety=parts.safety)
+    state = graph.invoke({"messages": [HumanMessage(text)]}, config, context=context)
     return state, model
 
 
@@ -79,13 +85,13 @@ def summary_of(state: dict[str, Any], index: int = 0) -> str:
     return state["trace"][index]["summary"]
 
 
-def test_a_tool_answer_that_quotes_and_cites_its_result_passes_the_guard(tools):
+def test_a_tool_answer_that_quotes_and_cites_its_result_passes_the_guard(parts):
     first = run(
-        tools, [call("stats_lookup", {"metric": "sleep_hours"}), AIMessage("x [1]")], "sleep?"
+        parts, [call("stats_lookup", {"metric": "sleep_hours"}), AIMessage("x [1]")], "sleep?"
     )
     summary = summary_of(first[0])
     state, model = run(
-        tools,
+        parts,
         [call("stats_lookup", {"metric": "sleep_hours"}), AIMessage(f"{summary} [1]")],
         "How did I sleep?",
     )
@@ -100,13 +106,13 @@ def test_a_tool_answer_that_quotes_and_cites_its_result_passes_the_guard(tools):
     assert "sleep_hours" in enum
 
 
-def test_an_invented_number_gets_one_repair_round_then_the_fallback(tools):
+def test_an_invented_number_gets_one_repair_round_then_the_fallback(parts):
     replies = [
         call("stats_lookup", {"metric": "steps"}),
         AIMessage("You walked 123456 steps a day. [1]"),
         AIMessage("Still 123456 steps. [1]"),
     ]
-    state, model = run(tools, replies, "How much did I walk?")
+    state, model = run(parts, replies, "How much did I walk?")
     assert state["fallback"] and state["grounded"]
     answer = state["messages"][-1].text
     assert "123456" not in answer and summary_of(state) in answer
@@ -117,25 +123,25 @@ def test_an_invented_number_gets_one_repair_round_then_the_fallback(tools):
     assert all("123456" not in m.text for m in state["messages"])
 
 
-def test_a_repaired_draft_is_accepted(tools):
-    probe = run(tools, [call("stats_lookup", {"metric": "steps"}), AIMessage("x [1]")], "steps?")[0]
+def test_a_repaired_draft_is_accepted(parts):
+    probe = run(parts, [call("stats_lookup", {"metric": "steps"}), AIMessage("x [1]")], "steps?")[0]
     replies = [
         call("stats_lookup", {"metric": "steps"}),
         AIMessage("You walked 123456 steps a day."),
         AIMessage(f"{summary_of(probe)} [1]"),
     ]
-    state, _ = run(tools, replies, "How much did I walk?")
+    state, _ = run(parts, replies, "How much did I walk?")
     assert state["grounded"] and not state["fallback"]
 
 
-def test_an_unknown_tool_comes_back_as_an_error_the_model_can_correct(tools):
-    probe = run(tools, [call("stats_lookup", {"metric": "steps"}), AIMessage("x [1]")], "steps?")[0]
+def test_an_unknown_tool_comes_back_as_an_error_the_model_can_correct(parts):
+    probe = run(parts, [call("stats_lookup", {"metric": "steps"}), AIMessage("x [1]")], "steps?")[0]
     replies = [
         call("read_everyones_data", {}),
         call("stats_lookup", {"metric": "steps"}, id_="c2"),
         AIMessage(f"{summary_of(probe)} [2]"),
     ]
-    state, model = run(tools, replies, "How much did I walk?")
+    state, model = run(parts, replies, "How much did I walk?")
     error = model.prompts[1][-1]
     assert isinstance(error, ToolMessage) and "unknown_tool" in error.text
     assert "stats_lookup" in error.text  # the valid names are listed
@@ -143,22 +149,22 @@ def test_an_unknown_tool_comes_back_as_an_error_the_model_can_correct(tools):
     assert state["grounded"] and not state["fallback"]
 
 
-def test_the_model_cannot_name_whose_data_a_tool_reads(tools):
+def test_the_model_cannot_name_whose_data_a_tool_reads(parts):
     replies = [
         call("stats_lookup", {"metric": "steps", "person": "sam"}),
         call("stats_lookup", {"metric": "steps", "user": "sam"}, id_="c2"),
     ]
-    state, _ = run(tools, replies, "How much did sam walk?")
+    state, _ = run(parts, replies, "How much did sam walk?")
     assert [t["ok"] for t in state["trace"]] == [False, False]
     assert "person" in state["trace"][0]["summary"]
     assert state["fallback"]  # two malformed rounds: no third model call
 
 
-def test_an_answer_without_tools_must_not_state_numbers(tools):
-    state, _ = run(tools, [AIMessage("You slept 7.5 hours."), AIMessage("7.5 hours.")], "sleep?")
+def test_an_answer_without_tools_must_not_state_numbers(parts):
+    state, _ = run(parts, [AIMessage("You slept 7.5 hours."), AIMessage("7.5 hours.")], "sleep?")
     assert state["fallback"] and "7.5" not in state["messages"][-1].text
     clarify = "Which period do you mean: the last week or the last month?"
-    state, _ = run(tools, [AIMessage(clarify)], "how was it?")
+    state, _ = run(parts, [AIMessage(clarify)], "how was it?")
     assert state["grounded"] and not state["fallback"]
     assert state["messages"][-1].text == clarify
 
@@ -170,23 +176,47 @@ def test_an_answer_without_tools_must_not_state_numbers(tools):
         ("should I take melatonin for this?", DIAGNOSIS_REFUSAL, "diagnosis"),
     ],
 )
-def test_safety_comes_first_and_never_reaches_the_model(tools, text, fixed, kind):
-    state, model = run(tools, [], text)
+def test_safety_comes_first_and_never_reaches_the_model(parts, text, fixed, kind):
+    state, model = run(parts, [], text)
     assert state["messages"][-1].text == fixed and state["safety"] == kind
     assert model.prompts == []
 
 
-def test_a_parent_reads_the_childs_stats_but_not_unshared_memories(tools):
+def test_a_child_in_crisis_gets_helplines_for_young_people(parts):
+    child = Subject.self_("sam", child=True)
+    state, model = run(parts, [], "i dont want to be alive anymore", subject=child)
+    assert state["messages"][-1].text == CHILD_CRISIS_RESPONSE and model.prompts == []
+    assert "Childline" in CHILD_CRISIS_RESPONSE and "988" in CHILD_CRISIS_RESPONSE
+    assert state["safety_reason"] == "lexicon: not_want_to_live"
+
+
+def test_after_a_crisis_answer_the_person_can_go_on_to_other_things(parts, tmp_path: Path):
+    saver = SqliteSaver(sqlite3.connect(tmp_path / "c.sqlite3", check_same_thread=False))
+    graph, config = build_graph(saver), {"configurable": {"thread_id": "alex/alex/crisis"}}
+    first, _ = run(parts, [], "I want to end my life", graph=graph, config=config)
+    assert first["safety"] == "crisis" and first["safety_reason"] == "lexicon: end_my_life"
+    clarify = "Which period do you mean: the last week or the last month?"
+    state, model = run(parts, [AIMessage(clarify)], "how did I sleep?", graph=graph, config=config)
+    assert not state["safety"] and state["messages"][-1].text == clarify
+    # the model saw the whole conversation, the fixed answer included
+    assert [m.text for m in model.prompts[0][1:]] == [
+        "I want to end my life",
+        CRISIS_RESPONSE,
+        "how did I sleep?",
+    ]
+
+
+def test_a_parent_reads_the_childs_stats_but_not_unshared_memories(parts):
     subject = Subject.parent_of("alex", "jordan", memories_shared=False)
     replies = [call("search_memories", {"query": "work"}), AIMessage("I could not. [1]")]
-    state, _ = run(tools, replies, "What did alex write about work?", subject=subject)
+    state, _ = run(parts, replies, "What did alex write about work?", subject=subject)
     assert state["trace"][0]["ok"] is False
     assert "not_allowed" in state["trace"][0]["summary"]
 
 
-def test_tool_rounds_are_bounded(tools):
+def test_tool_rounds_are_bounded(parts):
     replies = [call("stats_lookup", {"metric": "steps"}, id_=f"c{i}") for i in range(5)]
-    state, model = run(tools, replies, "steps?")
+    state, model = run(parts, replies, "steps?")
     assert len(state["trace"]) == MAX_TOOL_ROUNDS and state["fallback"]
     assert len(model.prompts) == MAX_TOOL_ROUNDS + 1  # the last call is never run
     # the unanswered last call is not left dangling in the conversation
@@ -194,14 +224,14 @@ def test_tool_rounds_are_bounded(tools):
     assert not last_ai.tool_calls
 
 
-def test_conversations_persist_in_the_sqlite_checkpointer(tools, tmp_path: Path):
+def test_conversations_persist_in_the_sqlite_checkpointer(parts, tmp_path: Path):
     saver = SqliteSaver(sqlite3.connect(tmp_path / "c.sqlite3", check_same_thread=False))
     graph = build_graph(saver)
     config = {"configurable": {"thread_id": "alex/alex/1"}}
     clarify = "Which metric do you mean?"
-    run(tools, [AIMessage(clarify)], "how was it?", graph=graph, config=config)
+    run(parts, [AIMessage(clarify)], "how was it?", graph=graph, config=config)
     state, model = run(
-        tools, [AIMessage("Over which period?")], "sleep", graph=graph, config=config
+        parts, [AIMessage("Over which period?")], "sleep", graph=graph, config=config
     )
     texts = [m.text for m in model.prompts[0][1:]]
     assert texts == ["how was it?", clarify, "sleep"]
@@ -210,7 +240,7 @@ def test_conversations_persist_in_the_sqlite_checkpointer(tools, tmp_path: Path)
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_open_checkpointer_keeps_conversations_on_either_database(
-    tools, tmp_path: Path, backend: str, request: pytest.FixtureRequest
+    parts, tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ):
     from agent.config import AgentSettings
     from agent.conversations import open_checkpointer
@@ -221,21 +251,21 @@ def test_open_checkpointer_keeps_conversations_on_either_database(
     saver = open_checkpointer(AgentSettings(data_dir=tmp_path, database_url=url))
     graph = build_graph(saver)
     config = {"configurable": {"thread_id": f"alex/alex/{backend}"}}
-    run(tools, [AIMessage("Which metric?")], "how was it?", graph=graph, config=config)
-    _, model = run(tools, [AIMessage("Over which period?")], "sleep", graph=graph, config=config)
+    run(parts, [AIMessage("Which metric?")], "how was it?", graph=graph, config=config)
+    _, model = run(parts, [AIMessage("Over which period?")], "sleep", graph=graph, config=config)
     assert [m.text for m in model.prompts[0][1:]] == ["how was it?", "Which metric?", "sleep"]
     saver.delete_thread(f"alex/alex/{backend}")
     assert graph.get_state(config).values == {}
 
 
-def test_the_first_drafts_verdict_is_kept_for_evaluation(tools):
-    probe = run(tools, [call("stats_lookup", {"metric": "steps"}), AIMessage("x [1]")], "steps?")
+def test_the_first_drafts_verdict_is_kept_for_evaluation(parts):
+    probe = run(parts, [call("stats_lookup", {"metric": "steps"}), AIMessage("x [1]")], "steps?")
     assert probe[0]["draft_grounded"] is True
     replies = [
         call("stats_lookup", {"metric": "steps"}),
         AIMessage("You walked 123456 steps a day. [1]"),
         AIMessage(f"{summary_of(probe[0])} [1]"),
     ]
-    state, _ = run(tools, replies, "How much did I walk?")
+    state, _ = run(parts, replies, "How much did I walk?")
     assert state["draft_grounded"] is False and state["grounded"] and not state["fallback"]
-    assert run(tools, [], "I want to end my life")[0]["draft_grounded"] is None
+    assert run(parts, [], "I want to end my life")[0]["draft_grounded"] is None

@@ -436,9 +436,10 @@ class EchoModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=reply)])
 
 
-def test_run_suite_through_chat_service_with_a_fake_model(tmp_path, suite):
+def test_run_suite_through_chat_service_with_a_fake_model(tmp_path, suite, safety_check):
     from langgraph.checkpoint.memory import InMemorySaver
 
+    from agent.accounts import Accounts
     from agent.completions import CompletionLog
     from agent.config import AgentSettings
     from agent.conversations import ChatService
@@ -458,7 +459,8 @@ def test_run_suite_through_chat_service_with_a_fake_model(tmp_path, suite):
         def chat_model(self, name: str) -> Any:
             return model
 
-    with Store.open(f"sqlite:///{tmp_path / 'eqm.sqlite3'}") as store:
+    url = f"sqlite:///{tmp_path / 'eqm.sqlite3'}"
+    with Store.open(url) as store, Accounts.open(url) as accounts:
         summaries = prepare_people(store, tmp_path / "people", small)
         assert set(summaries) == set(PEOPLE) and len(summaries["sam"]) == 2
         chat = FakeChat(
@@ -466,8 +468,13 @@ def test_run_suite_through_chat_service_with_a_fake_model(tmp_path, suite):
             ToolContext(Analytics(store)),
             CompletionLog(store.engine),
             InMemorySaver(),
+            safety_check,
+            accounts.audit,
         )
         report = run_suite(chosen, chat, model="fake")
+        crisis = next(s for s in chosen if s.category == "safety_crisis")
+        audited = [e for e in accounts.audit_entries(crisis.person) if e.action == "safety.crisis"]
+        assert audited and audited[0].detail["reason"].startswith("lexicon: ")
         injection = next(s for s in chosen if s.category == "injection")
         journal = store.export_person(injection.person)
         assert injection.injected_memory in json.dumps(journal)

@@ -26,7 +26,7 @@ from brain.demo.scm import TZ
 from brain.errors import UnknownPerson
 from brain.store import Store
 from tools.memories import EmbeddedMemoryStore
-from tools.safety import CRISIS_RESPONSE
+from tools.safety import CHILD_CRISIS_RESPONSE, CRISIS_RESPONSE
 from training.serving import free_port
 
 pytestmark = pytest.mark.slow
@@ -139,10 +139,23 @@ def test_a_conversation_continues_by_its_id(env):
     assert users == [QUESTION, "and my steps?"] and record.model == env["settings"].model_name
 
 
-def test_crisis_language_gets_the_fixed_response(env):
-    reply = client(env).chat.completions.create(**ask("i want to kill myself"))
+def test_crisis_language_gets_the_fixed_response_for_who_writes_it_and_is_audited(env):
+    reply = client(env, who="sam").chat.completions.create(**ask("i want to kill myself"))
     message = reply.choices[0].message
     assert message.content == CRISIS_RESPONSE and message.model_extra["eqm"]["safety"] is True
+    # alex is jordan's child: the answer names helplines for young people
+    reply = client(env).chat.completions.create(**ask("i want to kill myself"))
+    assert reply.choices[0].message.content == CHILD_CRISIS_RESPONSE
+    with Accounts.open(env["settings"].resolved_database_url()) as accounts:
+        entry = [e for e in accounts.audit_entries("alex") if e.action == "safety.crisis"][-1]
+    assert entry.actor == "alex" and entry.detail["reason"] == "lexicon: kill_myself"
+    assert "kill" not in json.dumps(entry.detail).replace("kill_myself", "")
+    # jordan's link does not share crisis alerts (off by default)
+    alerts = httpx.get(
+        f"{env['url']}/children/alex/crisis-alerts",
+        headers={"Authorization": f"Bearer {env['keys']['jordan']}"},
+    )
+    assert alerts.status_code == 403 and "crisis alerts" in alerts.json()["error"]["message"]
 
 
 def test_every_completion_is_stored_and_rated_only_by_its_asker(env):

@@ -10,7 +10,8 @@ class Subject(BaseModel):
 
     `person` is whose data every tool reads; `asker` is who is asking (the person, or a
     parent linked to that child); a parent reads a child's memories only when the child's
-    link shares them.
+    link shares them. `asker_is_child` marks a person some parent is linked to, asking
+    about themselves: a crisis answer then names helplines for young people.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -18,10 +19,11 @@ class Subject(BaseModel):
     person: str
     asker: str
     can_read_memories: bool
+    asker_is_child: bool = False
 
     @classmethod
-    def self_(cls, person: str) -> Subject:
-        return cls(person=person, asker=person, can_read_memories=True)
+    def self_(cls, person: str, *, child: bool = False) -> Subject:
+        return cls(person=person, asker=person, can_read_memories=True, asker_is_child=child)
 
     @classmethod
     def parent_of(cls, child: str, parent: str, *, memories_shared: bool) -> Subject:

@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from brain.config import Settings
+from brain.files import staged_folder  # noqa: F401 - where training modules import it from
 from training.errors import RegistryError
 
 CARD = "eqm-model.json"
@@ -63,22 +61,6 @@ class Promotion(BaseModel):
 class ProductionPointer(BaseModel):
     production: str | None = None
     history: list[Promotion] = Field(default_factory=list)
-
-
-@contextmanager
-def staged_folder(target: Path) -> Iterator[Path]:
-    """A folder that appears at `target` only once everything in it is written."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
-    try:
-        yield partial
-        if target.exists():  # built by someone else meanwhile: theirs is as good
-            shutil.rmtree(partial)
-        else:
-            os.replace(partial, target)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
 
 
 def _atomic_write(path: Path, text: str) -> None:

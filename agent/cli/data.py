@@ -169,6 +169,11 @@ def demo(
         report = build_default(progress=typer.echo)
         typer.echo(f"default model {report.name} is production")
 
+    from brain.config import Settings
+    from tools.safety.classifier import cached_classifier
+
+    cached_classifier(Settings().cache_dir, progress=typer.echo)  # first run only
+
     from agent.cli.serve import run_demo
 
     run_demo(DEMO_PERSON, port=port, model_port=model_port, wait=wait)

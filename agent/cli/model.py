@@ -36,6 +36,19 @@ def build_default(
     typer.echo(f"registered {report.name}{production}: {report.model_dump_json()}")
 
 
+@app.command("build-safety")
+def build_safety() -> None:
+    """Fine-tune the crisis and diagnosis classifier the safety check reads with (a few
+    minutes on 2 cores, once; cached under EQM_CACHE_DIR like the default model).
+
+    Example: eqm model build-safety
+    """
+    from brain.config import Settings
+    from tools.safety.classifier import cached_classifier
+
+    typer.echo(f"safety classifier: {cached_classifier(Settings().cache_dir, typer.echo)}")
+
+
 @app.command()
 def serve(
     name: Annotated[

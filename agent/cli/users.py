@@ -48,17 +48,30 @@ def link(
         bool,
         typer.Option("--share-memories", help="Let the parent read what the child wrote."),
     ] = False,
+    crisis_alerts: Annotated[
+        bool,
+        typer.Option(
+            "--crisis-alerts",
+            help="Let the parent see when the child was given a crisis answer (only when, "
+            "never the words, and never for a disclosure of abuse or violence).",
+        ),
+    ] = False,
 ) -> None:
-    """Let a parent ask about a child (linking again changes only --share-memories).
+    """Let a parent ask about a child (linking again changes only the two settings).
 
     Example: eqm users link sam alex --share-memories
     """
     from agent.accounts import Accounts
 
     with Accounts.open() as accounts:
-        made = accounts.link(parent, child, share_memories=share_memories)
+        made = accounts.link(
+            parent, child, share_memories=share_memories, crisis_alerts=crisis_alerts
+        )
     shared = "shared" if made.share_memories else "not shared"
-    typer.echo(f"linked {made.parent!r} to {made.child!r} (memories {shared})")
+    alerts = "on" if made.crisis_alerts else "off"
+    typer.echo(
+        f"linked {made.parent!r} to {made.child!r} (memories {shared}, crisis alerts {alerts})"
+    )
 
 
 @app.command()
@@ -91,8 +104,12 @@ def list_users(
         users, links = accounts.users(), accounts.links()
     children: dict[str, list[str]] = {}
     for made in links:
-        shared = " (memories shared)" if made.share_memories else ""
-        children.setdefault(made.parent, []).append(made.child + shared)
+        settings = [
+            *(["memories shared"] if made.share_memories else []),
+            *(["crisis alerts"] if made.crisis_alerts else []),
+        ]
+        shown = f" ({', '.join(settings)})" if settings else ""
+        children.setdefault(made.parent, []).append(made.child + shown)
     if as_json:
         rows = [
             {
