@@ -208,3 +208,38 @@ def test_the_models_view_lists_metrics_with_their_days(context):
     assert isinstance(result, ToolResult)
     view = json.loads(result.for_model())
     assert view["metrics"] == {m["metric"]: m["days"] for m in result.result["metrics"]}
+
+
+def test_a_plain_daily_csv_without_mood_words_works_with_every_tool(tmp_path):
+    """Valence and arousal as daily columns, no check-ins: every tool answers, or says
+    plainly what is missing; none fails as `internal` (it was a KeyError on 'mood_label')."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2026-01-01", periods=150, freq="D")
+    sleep = rng.normal(7, 0.8, len(days)).round(2)
+    frame = pd.DataFrame(
+        {
+            "date": days.strftime("%Y-%m-%d"),
+            "sleep_hours": sleep,
+            "work_hours": rng.normal(8, 1, len(days)).round(1),
+            "caffeine_mg": rng.integers(0, 300, len(days)),
+            "steps": rng.integers(3000, 14000, len(days)),
+            "exercise_minutes": rng.integers(0, 60, len(days)),
+            "valence": (0.2 * (sleep - 7) + rng.normal(0, 0.3, len(days))).clip(-1, 1).round(2),
+            "arousal": rng.normal(0, 0.3, len(days)).clip(-1, 1).round(2),
+        }
+    )
+    path = tmp_path / "daily.csv"
+    frame.to_csv(path, index=False)
+    with Store.open(f"sqlite:///{tmp_path / 'eqm.sqlite3'}") as store:
+        store.import_file("casey", path, timezone="UTC")
+        context, casey = ToolContext(Analytics(store)), Subject.self_("casey")
+        calls = VALID_CALLS | {"granger": {"cause": "sleep_hours", "effect": "valence"}}
+        for name, arguments in calls.items():
+            outcome = call_tool(context, casey, name, arguments)
+            assert not (isinstance(outcome, ToolError) and outcome.error == "internal"), outcome
+        assert isinstance(
+            call_tool(context, casey, "stats_lookup", {"metric": "valence"}), ToolResult
+        )

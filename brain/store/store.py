@@ -295,7 +295,9 @@ class Store:
             ).all()
         columns = ["source", "device", "start_utc", "offset", "day", "metric", "value", "text"]
         frame = pd.DataFrame(rows, columns=columns)
-        if frame.empty:
+        # a check-in is a mood said at a moment; a daily file's valence and arousal without
+        # mood words are daily values (the timeline has them), not check-ins
+        if not (frame["metric"] == MOOD_LABEL).any():
             return pd.DataFrame(columns=["at", "day", "label", "valence", "arousal"])
         frame["cell"] = frame["text"].where(frame["metric"] == MOOD_LABEL, frame["value"])
         wide = frame.pivot_table(
@@ -304,7 +306,7 @@ class Store:
             values="cell",
             aggfunc="first",
         ).reset_index()
-        wide = wide[wide[MOOD_LABEL].notna()] if MOOD_LABEL in wide else wide.iloc[0:0]
+        wide = wide[wide[MOOD_LABEL].notna()]
         local = pd.to_datetime(wide["start_utc"] + wide["offset"].fillna(0) * 60, unit="s")
         return pd.DataFrame(
             {
