@@ -70,8 +70,12 @@ class Link(BaseModel):
     parent: str
     child: str
     share_memories: bool
-    crisis_alerts: bool = False
+    crisis_alerts_since: UtcDateTime | None = None
     created_at: UtcDateTime
+
+    @property
+    def crisis_alerts(self) -> bool:
+        return self.crisis_alerts_since is not None
 
 
 class AuditEntry(BaseModel):
@@ -125,7 +129,7 @@ _LINKS = (
         _parent.c.name.label("parent"),
         _child.c.name.label("child"),
         account_links.c.share_memories,
-        account_links.c.crisis_alerts,
+        account_links.c.crisis_alerts_since,
         account_links.c.created_at,
     )
     .join(_parent, _parent.c.id == account_links.c.parent_id)
@@ -249,11 +253,18 @@ class Accounts:
             if young.role != "person":
                 raise InvalidRequest(f"{child!r} is a parent account: a child must be a person")
             key = (account_links.c.parent_id == elder.id) & (account_links.c.child_id == young.id)
-            if connection.execute(select(account_links.c.parent_id).where(key)).first():
+            existing = connection.execute(
+                select(account_links.c.crisis_alerts_since).where(key)
+            ).first()
+            # alerts cover what happens after they were turned on, never what came before
+            since = None
+            if crisis_alerts:
+                since = (existing and existing.crisis_alerts_since) or now()
+            if existing:
                 connection.execute(
                     update(account_links)
                     .where(key)
-                    .values(share_memories=share_memories, crisis_alerts=crisis_alerts)
+                    .values(share_memories=share_memories, crisis_alerts_since=since)
                 )
             else:
                 connection.execute(
@@ -261,7 +272,7 @@ class Accounts:
                         parent_id=elder.id,
                         child_id=young.id,
                         share_memories=share_memories,
-                        crisis_alerts=crisis_alerts,
+                        crisis_alerts_since=since,
                         created_at=now(),
                     )
                 )
@@ -341,23 +352,23 @@ class Accounts:
             return connection.execute(linked.limit(1)).first() is not None
 
     def crisis_alerts(self, parent: Account, child: str) -> list[datetime]:
-        """When the child was given a crisis answer, if their link shares crisis alerts.
+        """When the child was given a crisis answer since their link began sharing crisis alerts.
 
         Only the times, and only for a risk to the child themselves: a disclosure of abuse,
         neglect or violence is never shared, since the parent may be the one it is about.
         """
         with self.engine.begin() as connection:
             row = connection.execute(
-                select(account_links.c.crisis_alerts)
+                select(account_links.c.crisis_alerts_since)
                 .join(accounts, accounts.c.id == account_links.c.child_id)
                 .where(account_links.c.parent_id == parent.id, accounts.c.name == child)
             ).first()
             if row is None:
                 raise Forbidden(f"{parent.name!r} is not linked to a child named {_shown(child)}")
-            if not row.crisis_alerts:
+            if row.crisis_alerts_since is None:
                 raise Forbidden(
-                    f"the link from {parent.name!r} to {child!r} does not share crisis alerts "
-                    f"(off by default; `eqm users link {parent.name} {child} --crisis-alerts`)"
+                    f"the link from {parent.name!r} to {_shown(child)} does not share crisis "
+                    f"alerts (off by default; `eqm users link {parent.name} CHILD --crisis-alerts`)"
                 )
             self._audit(connection, parent.name, child, "read_crisis_alerts", None)
             rows = connection.execute(
@@ -366,6 +377,7 @@ class Accounts:
                     audit_log.c.actor == child,
                     audit_log.c.subject == child,
                     audit_log.c.action == CRISIS_ACTION,
+                    audit_log.c.at >= row.crisis_alerts_since,
                 )
                 .order_by(audit_log.c.id)
             )

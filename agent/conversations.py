@@ -10,6 +10,7 @@ dropped (EQM's own prompt and its own tool results are the only ones a model see
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 import uuid
@@ -30,6 +31,7 @@ from tools import Subject, ToolContext
 from tools.prompt import SYSTEM_PROMPT
 from tools.safety import SafetyCheck
 
+log = logging.getLogger(__name__)
 Audit = Callable[[str, str, str, dict[str, Any] | None], object]
 """(actor, subject, action, detail): `Accounts.audit`, where a crisis turn is recorded."""
 
@@ -179,13 +181,21 @@ class ChatService:
             )
         )
         if state.get("safety") == "crisis":
-            detail = {
-                "reason": state.get("safety_reason"),
-                "category": state.get("safety_category"),
-                "completion_id": outcome.completion_id,
-            }
-            self.audit(subject.asker, subject.person, CRISIS_ACTION, detail)
+            self._audit_crisis(subject, state, outcome.completion_id)
         return outcome
+
+    def _audit_crisis(self, subject: Subject, state: dict[str, Any], completion_id: str) -> None:
+        """The crisis is the asker's own (a parent's words about a child are the parent's,
+        not the child's record). A failed write is logged, never the person's answer."""
+        detail = {
+            "reason": state.get("safety_reason"),
+            "category": state.get("safety_category"),
+            "completion_id": completion_id,
+        }
+        try:
+            self.audit(subject.asker, subject.asker, CRISIS_ACTION, detail)
+        except Exception:
+            log.exception("could not write the crisis turn %s to the audit log", completion_id)
 
     def conversation(self, asker: str, person: str, conversation_id: str) -> list[dict[str, Any]]:
         config = {"configurable": {"thread_id": thread_id(asker, person, conversation_id)}}

@@ -8,6 +8,9 @@ deletion, every route scoped to the person behind the bearer key.
     POST /v1/imports            an export file (multipart), size-limited and streamed
     POST /v1/events             a JSON batch of check-ins and measurements
     POST /v1/memories           a journal entry
+    GET  /v1/children/{child}/crisis-alerts
+                                for a parent, when a linked child was given a crisis answer
+                                (only where the link shares it: `--crisis-alerts`)
     GET  /v1/me/export          everything about you, as a zip
     DELETE /v1/me               everything about you, gone
     GET  /healthz

@@ -27,9 +27,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    false,
     inspect,
 )
+from sqlalchemy.exc import DBAPIError
 
 metadata = MetaData(
     naming_convention={
@@ -74,8 +74,9 @@ account_links = Table(
     Column("child_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True),
     Column("share_memories", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    # off unless set: the parent may learn *that* the child got a crisis answer, and when
-    Column("crisis_alerts", Boolean, nullable=False, server_default=false()),
+    # off (NULL) unless set: from then on, the parent may learn *when* the child was given a
+    # crisis answer about a risk to themselves (agent/accounts.py: Accounts.crisis_alerts)
+    Column("crisis_alerts_since", DateTime(timezone=True)),
 )
 
 # names, not foreign keys: an entry says who did what even while accounts change
@@ -125,18 +126,22 @@ feedback = Table(
 
 
 # columns added after their table was first released: a database made before gets them
-ADDED_COLUMNS = {("account_links", "crisis_alerts"): "BOOLEAN NOT NULL DEFAULT FALSE"}
+ADDED_COLUMNS = {("account_links", "crisis_alerts_since"): "TIMESTAMP WITH TIME ZONE"}
 
 
 def create_tables(engine: Engine) -> None:
     """Create whichever agent tables are missing and add `ADDED_COLUMNS` to older ones;
     existing rows are left as they are."""
     metadata.create_all(engine, checkfirst=True)
-    with engine.begin() as connection:
-        inspector = inspect(connection)
-        for (table, column), definition in ADDED_COLUMNS.items():
-            if column not in {c["name"] for c in inspector.get_columns(table)}:
+    for (table, column), definition in ADDED_COLUMNS.items():
+        if column in {c["name"] for c in inspect(engine).get_columns(table)}:
+            continue
+        try:
+            with engine.begin() as connection:
                 connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        except DBAPIError:  # another process added it first
+            if column not in {c["name"] for c in inspect(engine).get_columns(table)}:
+                raise
 
 
 def now() -> datetime:

@@ -197,14 +197,23 @@ def test_crisis_alerts_are_off_by_default_and_share_only_when_and_only_self_harm
     assert not db.children("sam")[0].crisis_alerts
     with pytest.raises(Forbidden, match="does not share crisis alerts"):
         db.crisis_alerts(sam, "alex")
+    before = {"reason": "y", "category": "self_harm"}
+    db.audit("alex", "alex", CRISIS_ACTION, before)  # before alerts were on: never shared
+    link = db.link("sam", "alex", share_memories=True, crisis_alerts=True)
+    assert link.crisis_alerts and db.crisis_alerts(sam, "alex") == []
     db.audit("alex", "alex", CRISIS_ACTION, {"reason": "y", "category": "self_harm"})
     db.audit("alex", "alex", CRISIS_ACTION, {"reason": "x", "category": "child_abuse"})
-    db.audit("sam", "alex", CRISIS_ACTION, {"reason": "x", "category": "suicidal_active"})
-    assert db.link("sam", "alex", share_memories=True, crisis_alerts=True).crisis_alerts
+    db.audit("sam", "sam", CRISIS_ACTION, {"reason": "x", "category": "suicidal_active"})
+    # linking again keeps the moment alerts began
+    again = db.link("sam", "alex", crisis_alerts=True)
+    assert again.crisis_alerts_since == link.crisis_alerts_since
     alerts = db.crisis_alerts(sam, "alex")
-    # the child's own self-harm turn only: not the abuse disclosure, not the parent's turn
+    # the child's own self-harm turn only: not the abuse disclosure, not the parent's own
     assert len(alerts) == 1 and alerts[0].tzinfo is not None
     assert db.audit_entries("alex")[-1].action == "read_crisis_alerts"
+    assert not db.link("sam", "alex").crisis_alerts
+    with pytest.raises(Forbidden, match="does not share crisis alerts"):
+        db.crisis_alerts(sam, "alex")
     with pytest.raises(Forbidden, match="not linked to a child named 'kim'"):
         db.crisis_alerts(sam, "kim")
 
@@ -225,10 +234,10 @@ def test_an_older_database_gets_the_crisis_alerts_column(tmp_path: Path):
         connection.execute(text("INSERT INTO account_links VALUES (1, 2, 1, '2026-01-01')"))
     with Accounts.open(url) as opened:
         columns = {c["name"] for c in inspect(opened.engine).get_columns("account_links")}
-        assert "crisis_alerts" in columns
+        assert "crisis_alerts_since" in columns
         with opened.engine.connect() as connection:
-            query = text("SELECT share_memories, crisis_alerts FROM account_links")
-            assert connection.execute(query).one() == (1, 0)
+            query = text("SELECT share_memories, crisis_alerts_since FROM account_links")
+            assert connection.execute(query).one() == (1, None)
 
 
 def test_unlink(db: Accounts, family: dict[str, str]):

@@ -186,7 +186,6 @@ def test_a_child_in_crisis_gets_helplines_for_young_people(parts):
     child = Subject.self_("sam", child=True)
     state, model = run(parts, [], "i dont want to be alive anymore", subject=child)
     assert state["messages"][-1].text == CHILD_CRISIS_RESPONSE and model.prompts == []
-    assert "Childline" in CHILD_CRISIS_RESPONSE and "988" in CHILD_CRISIS_RESPONSE
     assert state["safety_reason"] == "lexicon: not_want_to_live"
 
 

@@ -11,6 +11,7 @@ and its probability) goes to the audit log; the person's words do not.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,7 @@ from tools.safety.labelled import CRISIS_CATEGORIES, DIAGNOSIS_CATEGORIES
 from tools.safety.lexicon import CRISIS_RULE_CATEGORY, crisis_rule, diagnosis_rule
 
 WINDOW = 3  # messages read together at most
+log = logging.getLogger(__name__)
 
 
 class SafetyVerdict(BaseModel):
@@ -30,13 +32,12 @@ class SafetyVerdict(BaseModel):
     kind: Literal["crisis", "diagnosis"] | None
     category: str | None = Field(None, description="The labelled category it reads as.")
     reason: str | None = Field(None, description="The rule, or the classifier's reading.")
-    crisis_probability: float = 0.0
 
 
 class SafetyCheck:
-    """Lexicon plus classifier over a person's latest messages; thresholds from the
-    labelled training part's validation split (benchmarks/safety.py scores the held-out
-    part)."""
+    """Lexicon plus classifier over a person's latest messages. The thresholds were chosen on
+    a validation split of the labelled training part; benchmarks/safety.py scores the
+    held-out part."""
 
     def __init__(
         self,
@@ -56,22 +57,33 @@ class SafetyCheck:
 
     def check(self, messages: Sequence[str]) -> SafetyVerdict:
         """The verdict on `messages`, a person's own messages oldest first; the last one is
-        the turn being answered."""
+        the turn being answered. Should the classifier fail, the lexicon still decides: a
+        person in crisis never gets an error instead of the crisis answer."""
         if not messages:
             return SafetyVerdict(kind=None)
         last = messages[-1]
         if rule := crisis_rule(last):
             return SafetyVerdict(
-                kind="crisis",
-                category=CRISIS_RULE_CATEGORY[rule],
-                reason=f"lexicon: {rule}",
-                crisis_probability=1.0,
+                kind="crisis", category=CRISIS_RULE_CATEGORY[rule], reason=f"lexicon: {rule}"
             )
-        alone, *together = (
-            self.classifier.probabilities(messages[-size:])
-            for size in range(1, min(WINDOW, len(messages)) + 1)
-        )
-        for size, probabilities in enumerate([alone, *together], 1):
+        try:
+            verdict = self._read(messages)
+        except Exception:  # logged without the person's words
+            log.exception("the safety classifier failed; the lexicon alone decides this turn")
+            verdict = None
+        if verdict is not None and verdict.kind == "crisis":
+            return verdict
+        if rule := diagnosis_rule(last, weak=False):
+            return SafetyVerdict(kind="diagnosis", reason=f"lexicon: {rule}")
+        return verdict or SafetyVerdict(kind=None)
+
+    def _read(self, messages: Sequence[str]) -> SafetyVerdict:
+        """The classifier's verdict: a crisis in the last message alone or read with the one
+        or two before it, else a diagnosis request in the last message alone."""
+        alone: dict[str, float] = {}
+        for size in range(1, min(WINDOW, len(messages)) + 1):
+            probabilities = self.classifier.probabilities(messages[-size:])
+            alone = alone or probabilities
             crisis = sum(probabilities[c] for c in CRISIS_CATEGORIES)
             if crisis >= self.crisis_threshold:
                 category = max(CRISIS_CATEGORIES, key=probabilities.__getitem__)
@@ -80,11 +92,7 @@ class SafetyCheck:
                     kind="crisis",
                     category=category,
                     reason=f"classifier: {category} ({crisis:.2f}) in {read}",
-                    crisis_probability=round(crisis, 4),
                 )
-        crisis = sum(alone[c] for c in CRISIS_CATEGORIES)
-        if rule := diagnosis_rule(last, weak=False):
-            return SafetyVerdict(kind="diagnosis", reason=f"lexicon: {rule}")
         diagnosis = sum(alone[c] for c in DIAGNOSIS_CATEGORIES)
         if diagnosis >= self.diagnosis_threshold:
             category = max(DIAGNOSIS_CATEGORIES, key=alone.__getitem__)
@@ -92,6 +100,5 @@ class SafetyCheck:
                 kind="diagnosis",
                 category=category,
                 reason=f"classifier: {category} ({diagnosis:.2f})",
-                crisis_probability=round(crisis, 4),
             )
-        return SafetyVerdict(kind=None, crisis_probability=round(crisis, 4))
+        return SafetyVerdict(kind=None)

@@ -18,8 +18,9 @@ CRISIS_RULES: dict[str, str] = {
     "kill_myself": r"\bkill(?:ing)?\s+my\s*self\b",
     "end_my_life": r"\bend(?:ing)?\s+(?:it\s+all|my\s+life)\b",
     "end_it": r"\b(?:want|wanna|going)\s+(?:to\s+)?end\s+it\b(?!\s+with)",
-    # "going to die of boredom" is a figure of speech
-    "want_to_die": r"\b(?:want|wanna|wanted|going|ready)\s+(?:to\s+)?die\b(?!\s+(?:of|from)\b)",
+    # "going to die of boredom" is a figure of speech; "want to die from the pain" is not
+    "want_to_die": r"\b(?:want|wanna|wanted|going|ready)\s+(?:to\s+)?die\b"
+    r"(?!\s+(?:of|from)\s+(?:boredom|embarrassment|shame|laughter|laughing|cringe|excitement))",
     "wish_dead": r"\bwish\s+i\s+(?:was|were)\s+dead\b",
     "better_off_dead": r"\bbetter\s+off\s+dead\b",
     "no_reason_to_live": r"\bno\s+(?:reason|point)\s+(?:to|in)\s+(?:live|living|going\s+on)\b",
@@ -39,7 +40,8 @@ CRISIS_RULES: dict[str, str] = {
 
 # the labelled category each crisis rule speaks of (tools/safety/labelled.py)
 CRISIS_RULE_CATEGORY = {
-    **dict.fromkeys(("kms", "kys", "suicide", "kill_myself", "end_my_life"), "suicidal_active"),
+    **dict.fromkeys(("kms", "suicide", "kill_myself", "end_my_life"), "suicidal_active"),
+    "kys": "harm_to_others",  # "kill yourself": said to someone, or to the person
     **dict.fromkeys(("end_it", "want_to_die"), "suicidal_active"),
     **dict.fromkeys(("wish_dead", "better_off_dead", "no_reason_to_live"), "suicidal_passive"),
     **dict.fromkeys(("not_want_to_live", "cant_go_on"), "suicidal_passive"),
