@@ -151,3 +151,18 @@ def test_rewording_a_docstring_does_not_retrain_but_changing_code_does(tmp_path:
     assert code_digest(source) == before
     source.write_text('"""Two."""\n\ndef f():\n    return 2\n')
     assert code_digest(source) != before
+
+
+def test_a_failing_classifier_leaves_the_lexicon_deciding(caplog):
+    """Fault injection: whatever breaks in the classifier, a turn still gets its verdict."""
+    from tools.safety import SafetyCheck
+
+    class Broken:
+        def probabilities(self, turns):
+            raise RuntimeError("encoder gone")
+
+    check = SafetyCheck(Broken())  # type: ignore[arg-type]
+    assert check.check(["I keep thinking about killing myself"]).kind == "crisis"
+    assert check.check(["do I have adhd?"]).kind == "diagnosis"
+    assert check.check(["how did I sleep?"]).kind is None
+    assert "the lexicon alone decides" in caplog.text and "sleep" not in caplog.text
