@@ -514,3 +514,43 @@ def test_stop_is_safe_before_start_and_twice(tmp_path: Path):
     server.stop()
     server.stop()
     assert not server.running()
+
+
+@pytest.mark.slow
+def test_sigterm_to_eqm_model_serve_stops_vllm_too(default_model: Path):
+    """systemd, Docker and Kubernetes stop a service with SIGTERM: nothing may be left
+    behind holding the port (vLLM was left running as an orphan)."""
+    import contextlib
+    import signal
+    import subprocess
+
+    import psutil
+
+    _require_vllm()
+    port = free_port()
+    env = {**os.environ, "EQM_DATA_DIR": str(default_model.parent.parent)}
+    eqm = Path(sys.executable).with_name("eqm")
+    command = [str(eqm), "model", "serve", default_model.name, "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    children: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2).is_success:
+                    break
+            except httpx.HTTPError:
+                time.sleep(1)
+        assert process.poll() is None, process.stdout.read().decode()[-2000:]
+        children = psutil.Process(process.pid).children(recursive=True)
+        assert children, "vLLM runs as a child of eqm"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=90) is not None
+        _, alive = psutil.wait_procs(children, timeout=30)
+        assert alive == [], alive
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2)
+    finally:  # whatever happened, leave nothing running
+        for leftover in [process, *children]:
+            with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
+                leftover.kill()

@@ -7,6 +7,7 @@ Heavy libraries are imported inside commands so that `eqm --help` answers at onc
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
@@ -34,6 +35,8 @@ serve.register(app)
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; exits with 0, 1 for a library error, 2 for a usage error."""
+    if argv is None:  # the `eqm` process itself, not a call from Python
+        signal.signal(signal.SIGTERM, _interrupt)
     from agent.errors import AgentError
     from brain.errors import BrainError
     from evals.release import ReleaseError
@@ -45,3 +48,9 @@ def main(argv: list[str] | None = None) -> None:
     except (AgentError, BrainError, ReleaseError, SuiteError, TrainingError) as e:
         typer.echo(f"error: {e}", err=True)
         sys.exit(1)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (what systemd, Docker and Kubernetes send) as Ctrl-C: `with` blocks unwind, so
+    a model server's whole process group is stopped and no vLLM is left holding its port."""
+    raise KeyboardInterrupt
