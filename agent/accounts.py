@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Row,
     delete,
     insert,
     or_,
@@ -335,13 +336,7 @@ class Accounts:
                 f"header or the `child` field (linked children: {linked})"
             )
         with self.engine.begin() as connection:
-            row = connection.execute(
-                select(account_links.c.share_memories)
-                .join(accounts, accounts.c.id == account_links.c.child_id)
-                .where(account_links.c.parent_id == account.id, accounts.c.name == child)
-            ).first()
-            if row is None:
-                raise Forbidden(f"{account.name!r} is not linked to a child named {_shown(child)}")
+            row = self._link_to(connection, account, child)
             self._audit(connection, account.name, child, action, detail)
         return Subject.parent_of(child, account.name, memories_shared=row.share_memories)
 
@@ -358,13 +353,7 @@ class Accounts:
         neglect or violence is never shared, since the parent may be the one it is about.
         """
         with self.engine.begin() as connection:
-            row = connection.execute(
-                select(account_links.c.crisis_alerts_since)
-                .join(accounts, accounts.c.id == account_links.c.child_id)
-                .where(account_links.c.parent_id == parent.id, accounts.c.name == child)
-            ).first()
-            if row is None:
-                raise Forbidden(f"{parent.name!r} is not linked to a child named {_shown(child)}")
+            row = self._link_to(connection, parent, child)
             if row.crisis_alerts_since is None:
                 raise Forbidden(
                     f"the link from {parent.name!r} to {_shown(child)} does not share crisis "
@@ -448,6 +437,19 @@ class Accounts:
         row = connection.execute(select(accounts).where(accounts.c.name == name)).mappings()
         first = row.first()
         return None if first is None else Account(**first)
+
+    @staticmethod
+    def _link_to(connection: Connection, parent: Account, child: str) -> Row[Any]:
+        """The parent's link to the child named `child`; an unknown child and an unlinked
+        one get the same Forbidden, so nothing tells a parent which other names exist."""
+        row = connection.execute(
+            select(account_links.c.share_memories, account_links.c.crisis_alerts_since)
+            .join(accounts, accounts.c.id == account_links.c.child_id)
+            .where(account_links.c.parent_id == parent.id, accounts.c.name == child)
+        ).first()
+        if row is None:
+            raise Forbidden(f"{parent.name!r} is not linked to a child named {_shown(child)}")
+        return row
 
     def _account(self, connection: Connection, name: str) -> Account:
         account = self._find(connection, name)
