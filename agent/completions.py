@@ -34,7 +34,8 @@ class ToolTrace(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     name: str
-    arguments: dict[str, Any] = Field(default_factory=dict)
+    arguments: dict[str, Any] | str = Field(default_factory=dict)
+    """As the tools read them; the model's own text where that was not a JSON object."""
     summary: str | None = None
     output: Any = None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from brain.config import Settings
 
@@ -31,12 +31,34 @@ class AgentSettings(Settings):
         description="A/B: where the candidate is served (default: EQM_MODEL_URL, e.g. a LoRA "
         "adapter of the production model on the same vLLM).",
     )
-    model_timeout_s: float = Field(default=60.0, description="Seconds one model call may take.")
-    turn_seconds: float = Field(default=60.0, description="Seconds one chat turn may take.")
+    turn_seconds: float = Field(
+        default=60.0,
+        description="Seconds one chat turn may take, model calls included: a model server "
+        "that has not answered by then gets the turn a 503.",
+    )
+    rate_limit: str = Field(
+        default="120/minute",
+        description='Requests one API key may send, in `limits` notation ("120/minute", '
+        '"10/second;2000/day"); empty for no limit.',
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where budgets are counted: memory:// (one process) or a redis:// URL "
+        "shared by several API processes.",
+    )
     max_message_chars: int = Field(default=8_000, description="Longest accepted message.")
     max_messages: int = Field(default=200, description="Most messages in one request.")
     max_upload_mb: int = Field(default=256, description="Largest accepted import upload.")
     max_body_kb: int = Field(default=1_024, description="Largest accepted JSON request body.")
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        from limits import parse_many
+
+        if value.strip():
+            parse_many(value)  # ValueError names what it could not read
+        return value
 
     def url_for(self, model: str) -> str:
         """The endpoint that serves `model`."""

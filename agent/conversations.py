@@ -20,11 +20,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, RemoveMessage, ToolMessage
 
 from agent.accounts import CRISIS_ACTION
 from agent.completions import CompletionLog, CompletionRecord
 from agent.config import AgentSettings
+from agent.errors import ModelUnavailable
 from agent.graph import TurnContext, build_graph
 from agent.openai_schema import ChatMessage
 from tools import Subject, ToolContext
@@ -110,8 +111,8 @@ class ChatService:
             api_key="EMPTY",  # vLLM's server wants none; the library wants a value
             temperature=0,
             max_tokens=320,
-            timeout=self.settings.model_timeout_s,
-            max_retries=1,
+            timeout=self.settings.turn_seconds,  # each call: what is left of the turn
+            max_retries=0,  # a retry would outlast the turn; the client retries after a 503
         )
 
     def turn(
@@ -127,7 +128,7 @@ class ChatService:
         config = {
             "configurable": {"thread_id": thread_id(subject.asker, subject.person, conversation_id)}
         }
-        known = self.graph.get_state(config).values.get("messages")
+        known = self.graph.get_state(config).values.get("messages") or []
         incoming = _seed(messages[-1:] if known else messages)
         context = TurnContext(
             subject=subject,
@@ -136,7 +137,11 @@ class ChatService:
             safety=self.safety,
             deadline=time.monotonic() + self.settings.turn_seconds,
         )
-        state = self.graph.invoke({"messages": incoming}, config, context=context)
+        try:
+            state = self.graph.invoke({"messages": incoming}, config, context=context)
+        except ModelUnavailable:
+            self._roll_back(config, known)
+            raise
         answer = state["messages"][-1].text
         eqm = {
             "tool_calls": [
@@ -183,6 +188,15 @@ class ChatService:
         if state.get("safety") == "crisis":
             self._audit_crisis(subject, state, outcome.completion_id)
         return outcome
+
+    def _roll_back(self, config: dict[str, Any], known: list[AnyMessage]) -> None:
+        """Leave the conversation as it was before a turn that failed half-way, so the
+        client can send the same message again once the model server answers."""
+        kept = {m.id for m in known}
+        added = self.graph.get_state(config).values.get("messages") or []
+        removed = [RemoveMessage(id=m.id) for m in added if m.id not in kept]
+        if removed:
+            self.graph.update_state(config, {"messages": removed}, as_node="fallback")
 
     def _audit_crisis(self, subject: Subject, state: dict[str, Any], completion_id: str) -> None:
         """The crisis is the asker's own (a parent's words about a child are the parent's,

@@ -15,9 +15,14 @@ class AgentError(Exception):
     status: ClassVar[int] = 500
     code: ClassVar[str] = "agent_error"
 
-    def __init__(self, message: str) -> None:
+    retry_after: ClassVar[int | None] = None
+    """Seconds after which the same request may succeed (HTTP `Retry-After`), if it may."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        if retry_after is not None:
+            self.retry_after = retry_after
 
 
 class Unauthorized(AgentError):
@@ -62,11 +67,19 @@ class UploadTooLarge(AgentError):
     code = "upload_too_large"
 
 
+class RateLimited(AgentError):
+    """A key sent more requests than its budget allows; `retry_after` says when to retry."""
+
+    status = 429
+    code = "rate_limit_exceeded"
+
+
 class ModelUnavailable(AgentError):
     """The model server did not answer, or does not serve the production model."""
 
     status = 503
     code = "model_unavailable"
+    retry_after = 10
 
 
 __all__ = [
@@ -76,6 +89,7 @@ __all__ = [
     "InvalidRequest",
     "ModelUnavailable",
     "NotFound",
+    "RateLimited",
     "Unauthorized",
     "UploadTooLarge",
 ]

@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, TypedDict
 
+import openai
+import ormsgpack
 from langchain_core.messages import (
     AIMessage,
     AnyMessage,
@@ -30,11 +32,13 @@ from langchain_core.messages import (
     SystemMessage,
     ToolMessage,
 )
+from langchain_core.messages.tool import invalid_tool_call
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer
 
+from agent.errors import ModelUnavailable
 from agent.grounding import Evidence, check, fallback_answer, repair_prompt
 from tools import Subject, ToolContext, ToolError, ToolResult, call_tool, openai_tools
 from tools.prompt import SYSTEM_PROMPT
@@ -141,9 +145,13 @@ def model(state: TurnState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     prompt: list[AnyMessage] = [SystemMessage(SYSTEM_PROMPT), *state["messages"]]
     if state.get("repair"):
         prompt.append(HumanMessage(state["repair"]))
-    bound = context.chat_model.bind_tools(openai_tools(context.metrics()))
+    left = max(context.deadline - time.monotonic(), 1.0)  # a slow server fails within the turn
+    bound = context.chat_model.bind_tools(openai_tools(context.metrics()), timeout=left)
     started = time.perf_counter()
-    reply: AIMessage = bound.invoke(prompt)
+    try:
+        reply = _with_storable_calls(bound.invoke(prompt))
+    except (openai.APIError, ValueError) as e:  # down, too slow, an error, or not a completion
+        raise ModelUnavailable(f"the model server did not answer this turn: {e}") from e
     spent = {
         "model_seconds": state.get("model_seconds", 0.0) + time.perf_counter() - started,
         "usage": _add_usage(state.get("usage", {}), reply),
@@ -312,10 +320,45 @@ def _add_usage(usage: dict[str, int], reply: AIMessage) -> dict[str, int]:
     }
 
 
+def _storable(arguments: Any) -> bool:
+    """Whether the checkpointer (msgpack) can keep these model-written arguments: JSON from a
+    model may hold an integer beyond 64 bits or nest deeper than msgpack allows."""
+    try:
+        ormsgpack.packb(arguments)
+    except (TypeError, ValueError):  # MsgpackEncodeError is a TypeError
+        return False
+    return True
+
+
+def _with_storable_calls(reply: AIMessage) -> AIMessage:
+    """The model's reply with each tool call the conversation could not keep turned into an
+    invalid call (its arguments as JSON text), which the model is told to correct like any
+    other malformed call, instead of the whole turn failing when the checkpointer writes it."""
+    unstorable = [c for c in reply.tool_calls if not _storable(c["args"])]
+    if not unstorable:
+        return reply
+    invalid = [
+        invalid_tool_call(
+            name=c["name"],
+            args=json.dumps(c["args"]),
+            id=c["id"],
+            error="an argument is out of range",
+        )
+        for c in unstorable
+    ]
+    return reply.model_copy(
+        update={
+            "tool_calls": [c for c in reply.tool_calls if c not in unstorable],
+            "invalid_tool_calls": [*reply.invalid_tool_calls, *invalid],
+        }
+    )
+
+
 def _trace_entry(name: str, arguments: Any, outcome: ToolResult | ToolError) -> dict[str, Any]:
     if isinstance(arguments, str):
-        with contextlib.suppress(json.JSONDecodeError):
-            arguments = json.loads(arguments)
+        with contextlib.suppress(json.JSONDecodeError, RecursionError):
+            parsed = json.loads(arguments)
+            arguments = parsed if _storable(parsed) else arguments
     if isinstance(outcome, ToolResult):
         return {
             "name": name,

@@ -119,5 +119,20 @@ def chunk_body(
     }
 
 
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx and 5xx EQM answers, as OpenAI's API shapes it (documented in /openapi.json)."""
+
+    error: ErrorDetail
+
+
 def error_body(message: str, type_: str, code: str | None = None, param: str | None = None):
-    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+    return ErrorResponse(
+        error=ErrorDetail(message=message, type=type_, param=param, code=code)
+    ).model_dump()

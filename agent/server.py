@@ -42,24 +42,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import openai
 from fastapi import Depends, FastAPI, File, Form, Header, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from agent.accounts import Account, Accounts
+from agent.accounts import Account, Accounts, hash_key
 from agent.completions import CompletionLog
 from agent.config import AgentSettings
 from agent.conversations import ChatService, open_checkpointer
-from agent.errors import AgentError, InvalidRequest, ModelUnavailable, UploadTooLarge
+from agent.errors import AgentError, InvalidRequest, ModelUnavailable, NotFound, UploadTooLarge
 from agent.openai_schema import (
     ChatCompletionRequest,
+    ErrorResponse,
     chunk_body,
     completion_body,
     error_body,
 )
+from agent.ratelimit import RateLimiter
 from agent.routing import MODEL_ALIAS, ModelRouter
 from brain.analytics.service import Analytics
 from brain.errors import BrainError, UnknownPerson
@@ -153,7 +155,9 @@ def signed_in(request: Request, authorization: Annotated[str | None, Header()] =
     key = None
     if authorization and authorization.lower().startswith("bearer "):
         key = authorization[7:].strip()
-    return get_services(request).accounts.authenticate(key)
+    account = get_services(request).accounts.authenticate(key)
+    request.app.state.limiter.check(hash_key(key or ""))  # 429 once the key's budget is spent
+    return account
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
@@ -175,7 +179,14 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
             if services is None:
                 opened.close()
 
-    app = FastAPI(title="EQM", version="0.1.0", lifespan=lifespan)
+    errors = {"model": ErrorResponse, "description": "An OpenAI-style error body"}
+    app = FastAPI(
+        title="EQM",
+        version="0.1.0",
+        lifespan=lifespan,
+        responses={"4XX": errors, "5XX": errors},
+    )
+    app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage)
     _error_handlers(app)
 
     @app.middleware("http")
@@ -211,7 +222,10 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
             "data": [{"id": n, "object": "model", "created": 0, "owned_by": "eqm"} for n in names],
         }
 
-    @app.post("/v1/chat/completions")
+    @app.post(
+        "/v1/chat/completions",
+        responses={200: {"content": {"application/json": {}, "text/event-stream": {}}}},
+    )
     def chat_completions(
         body: ChatCompletionRequest,
         services: ServicesDep,
@@ -222,12 +236,9 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
         subject = services.accounts.subject_for(account, body.child or child, action="chat")
         conversation_id = body.conversation_id or uuid.uuid4().hex
         model = services.router.resolve(body.model, f"{account.name}/{conversation_id}")
-        try:
-            outcome = services.chat.turn(
-                subject, body.messages, model=model, conversation_id=conversation_id
-            )
-        except (openai.APIConnectionError, openai.APITimeoutError) as e:
-            raise ModelUnavailable(f"the model server did not answer: {e}") from e
+        outcome = services.chat.turn(
+            subject, body.messages, model=model, conversation_id=conversation_id
+        )
         if not body.stream:
             return JSONResponse(
                 completion_body(
@@ -292,13 +303,33 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
         added = sync_memories(services.store, services.memories, services.embedder, subject.person)
         return {"object": "memory", "kept": summary.kept, "memories_added": added}
 
+    @app.get("/v1/conversations/{conversation_id}")
+    def conversation(
+        conversation_id: str, services: ServicesDep, account: AccountDep, child: ChildHeader = None
+    ) -> dict[str, Any]:
+        """A conversation's user and assistant messages, to resume it (tool traffic stays
+        EQM's own). A parent reads those they had about a linked child (`X-EQM-Child`)."""
+        subject = services.accounts.subject_for(account, child, action="read_conversation")
+        said = [
+            m
+            for m in services.chat.conversation(subject.asker, subject.person, conversation_id)
+            if m["role"] in ("user", "assistant") and m["content"]
+        ]
+        if not said:
+            raise NotFound(f"no conversation {conversation_id!r} of yours")
+        return {"object": "conversation", "id": conversation_id, "messages": said}
+
     @app.get("/v1/children/{child}/crisis-alerts")
     def crisis_alerts(child: str, services: ServicesDep, account: AccountDep) -> dict[str, Any]:
         """When a linked child was given a crisis answer, where the link shares that."""
         times = services.accounts.crisis_alerts(account, child)
         return {"object": "list", "data": [{"object": "crisis_alert", "at": t} for t in times]}
 
-    @app.get("/v1/me/export")
+    @app.get(
+        "/v1/me/export",
+        response_class=Response,
+        responses={200: {"content": {"application/zip": {}}, "description": "Everything kept"}},
+    )
     def export(services: ServicesDep, account: AccountDep) -> Response:
         return Response(
             _export_zip(services, account.name),
@@ -413,7 +444,25 @@ def _error_handlers(app: FastAPI) -> None:
             kind = "permission_error"
         if e.status >= 500:
             kind = "server_error"
-        return reply(e.status, e.message, kind, e.code)
+        response = reply(e.status, e.message, kind, e.code)
+        if e.retry_after is not None:
+            response.headers["Retry-After"] = str(e.retry_after)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, e: StarletteHTTPException) -> JSONResponse:
+        """Starlette's own: no such route (404), a method the route lacks (405)."""
+        code = {404: "not_found", 405: "method_not_allowed"}.get(e.status_code, "http_error")
+        response = reply(e.status_code, str(e.detail), "invalid_request_error", code)
+        response.headers.update(e.headers or {})
+        return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, e: Exception) -> JSONResponse:
+        """A bug, not the client's doing: the trace goes to the log (never the body, which
+        could carry a person's data), the client gets an OpenAI-style 500."""
+        log.exception("%s %s failed", request.method, request.url.path)
+        return reply(500, "EQM failed on this request; it is logged", "server_error", "internal")
 
     @app.exception_handler(BrainError)
     async def brain_error(_: Request, e: BrainError) -> JSONResponse:

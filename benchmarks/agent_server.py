@@ -1,7 +1,7 @@
 """The agent and the API server with the default model on CPU: agent overhead, one-tool turn
-latency end to end, and 20 concurrent chats for a minute.
+latency end to end, and 50 concurrent chats for five minutes.
 
-    .venv/bin/python benchmarks/agent_server.py [--turns 40] [--concurrency 20] [--seconds 60]
+    .venv/bin/python benchmarks/agent_server.py [--turns 40] [--concurrency 50] [--seconds 300]
 
 Starts vLLM with the production model (`eqm model build-default` first) and the API server
 on loopback over a scratch data folder holding 365 demo days, then prints one table:
@@ -10,7 +10,9 @@ on loopback over a scratch data folder holding 365 demo days, then prints one ta
   the server process (`ChatService.turn`), p50/p95 (aim p95 < 50 ms);
 - one-tool turn: question in, verified answer out, through HTTP and the openai SDK, p50/p95
   (aim p50 < 1.5 s);
-- load: `--concurrency` clients asking in a loop for `--seconds`: turns/s, p95, errors.
+- load: `--concurrency` clients asking in a loop for `--seconds`: turns/s, p95, errors, and
+  this process's resident memory (the API server runs in it) at the start, the end and its
+  peak, sampled every 5 s: it should stay flat. Rate limits are off for the run.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import time
 from pathlib import Path
 
 import openai
+import psutil
 
 from agent.accounts import Accounts
 from agent.cli.serve import api_server
@@ -49,8 +52,8 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=40)
-    parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=300)
     args = parser.parse_args()
 
     registry = ModelRegistry()
@@ -62,7 +65,7 @@ def main() -> None:
         model_config = ServerConfig(model=registry.path(name), name=name, data_dir=folder / "vllm")
         with ModelServer(model_config) as server:
             settings = AgentSettings(
-                data_dir=folder / "data", model_url=server.url, model_name=name
+                data_dir=folder / "data", model_url=server.url, model_name=name, rate_limit=""
             )
             url = settings.resolved_database_url()
             with Store.open(url) as store:
@@ -85,11 +88,13 @@ def main() -> None:
         f"| one-tool turn, HTTP + openai SDK | {percentile(latencies, 0.5):.3f} s "
         f"| {percentile(latencies, 0.95):.3f} s | p50 < 1.5 s |"
     )
-    done, errors, seconds = load
+    done, errors, seconds, rss = load
     print(
         f"\n{args.concurrency} concurrent chats for {args.seconds:.0f} s: {len(done)} turns, "
         f"{len(done) / seconds:.2f} turns/s, p50 {percentile(done, 0.5):.2f} s, "
-        f"p95 {percentile(done, 0.95):.2f} s, errors {errors}"
+        f"p95 {percentile(done, 0.95):.2f} s, errors {errors}; resident memory "
+        f"{rss[0] / 2**20:.0f} MB at the start, {rss[-1] / 2**20:.0f} MB at the end, "
+        f"{max(rss) / 2**20:.0f} MB at most"
     )
 
 
@@ -135,13 +140,18 @@ def load_test(api: str, key: str, concurrency: int, seconds: float):
                 with lock:
                     errors += 1
 
+    process = psutil.Process()
+    rss = [process.memory_info().rss]
     started = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for thread in threads:
         thread.start()
+    while any(thread.is_alive() for thread in threads):
+        threads[0].join(timeout=5)
+        rss.append(process.memory_info().rss)
     for thread in threads:
         thread.join()
-    return done, errors, time.perf_counter() - started
+    return done, errors, time.perf_counter() - started, rss
 
 
 if __name__ == "__main__":

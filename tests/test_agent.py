@@ -237,6 +237,31 @@ def test_conversations_persist_in_the_sqlite_checkpointer(parts, tmp_path: Path)
     assert state["trace"] == [] and state["messages"][-1].text == "Over which period?"
 
 
+def test_arguments_the_checkpointer_cannot_keep_come_back_as_a_malformed_call(
+    parts, tmp_path: Path
+):
+    """A what-if with an integer beyond 64 bits used to fail the turn (HTTP 500) when the
+    checkpointer wrote the model's reply; now the model is asked to correct the call."""
+    saver = SqliteSaver(sqlite3.connect(tmp_path / "c.sqlite3", check_same_thread=False))
+    huge = {"changes": {"steps": 12_000 * 10**20}}
+    replies = [call("simulate", huge), *[AIMessage("I could not simulate that.")] * 2]
+    config = {"configurable": {"thread_id": "alex/alex/what-if"}}
+    state, model = run(
+        parts,
+        replies,
+        "What if I walked 12,000 steps tomorrow?",
+        graph=build_graph(saver),
+        config=config,
+    )
+    (entry,) = state["trace"]
+    assert entry["name"] == "simulate"
+    assert isinstance(entry["arguments"], str) and "12000" in entry["arguments"]
+    told = model.prompts[1][-1]
+    assert isinstance(told, ToolMessage) and "simulate" in told.text
+    kept = build_graph(saver).get_state(config).values["messages"]
+    assert kept[-1].text == state["messages"][-1].text
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_open_checkpointer_keeps_conversations_on_either_database(
     parts, tmp_path: Path, backend: str, request: pytest.FixtureRequest

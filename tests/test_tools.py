@@ -120,6 +120,8 @@ def test_text_that_is_not_json_and_unknown_tools(context: ToolContext):
     assert isinstance(listed, ToolError) and "JSON object" in listed.message
     unknown = call_tool(context, ALEX, "delete_everything", {})
     assert unknown.error == "unknown_tool" and "stats_lookup" in unknown.valid
+    deep = call_tool(context, ALEX, "stats_lookup", "[" * 100_000 + "]" * 100_000)
+    assert isinstance(deep, ToolError) and deep.message == "arguments nest too deeply"
 
 
 def test_a_simulation_far_outside_the_persons_range_is_refused(context: ToolContext):
@@ -135,6 +137,34 @@ def test_tools_read_only_the_subjects_data(context: ToolContext):
     as_parent = call_tool(context, parent, "stats_lookup", {"metric": "steps", "last_days": 7})
     as_self = call_tool(context, ALEX, "stats_lookup", {"metric": "steps", "last_days": 7})
     assert as_parent.model_dump_json() == as_self.model_dump_json()
+
+
+EVERY_DATA_TOOL = {
+    "list_metrics": {},
+    "stats_lookup": {"metric": "steps"},
+    "correlate": {"x": "sleep_hours", "y": "valence"},
+    "weekday_profile": {},
+    "granger": {"cause": "sleep_hours", "effect": "valence"},
+    "causal_effect": {"treatment": "sleep_hours", "outcome": "valence"},
+    "simulate": {"changes": {"sleep_hours": 8}},
+    "chronotype": {},
+    "anomalies": {"metric": "steps"},
+    "forecast": {"metric": "valence"},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "arguments"), EVERY_DATA_TOOL.items())
+def test_every_tool_reads_its_subjects_data_and_nobody_elses(context, name, arguments):
+    """The authorization matrix at the tool layer (search_memories has its own tests below:
+    a parent reads a child's memories only where shared)."""
+    assert {*EVERY_DATA_TOOL, "search_memories"} == set(TOOLS)
+    stranger = call_tool(context, Subject.self_("bob"), name, arguments)
+    assert isinstance(stranger, ToolError) and stranger.error == "no_data"
+    as_self = call_tool(context, ALEX, name, arguments)
+    assert isinstance(as_self, ToolResult)
+    parent = Subject.parent_of("alex", "pat", memories_shared=False)
+    assert call_tool(context, parent, name, arguments) == as_self
 
 
 @pytest.fixture(scope="module")

@@ -159,6 +159,8 @@ def call_tool(
             error="invalid_arguments",
             message=f"arguments are not valid JSON: {e.msg} at position {e.pos}",
         )
+    except RecursionError:
+        return ToolError(tool=name, error="invalid_arguments", message="arguments nest too deeply")
     except ValidationError as e:
         return ToolError(tool=name, error="invalid_arguments", message=_validation_message(e))
     except ValueError as e:

@@ -92,7 +92,7 @@ class FileSample:
     @property
     def csv_columns(self) -> frozenset[str]:
         """Normalised header names if the file starts like a CSV, else empty."""
-        first_line = self.text_head.lstrip("\ufeff").partition("\n")[0]
+        first_line = next(iter(self.text_head.lstrip("\ufeff").splitlines()), "")
         if "," not in first_line:
             return frozenset()
         header = next(csv.reader(io.StringIO(first_line)), [])

@@ -117,7 +117,7 @@ def _parse_when(row: dict[str, str]) -> datetime:
         raise ValueError("neither full_date nor year is filled in")
     try:
         return dateparser.parse(text)
-    except (ValueError, OverflowError):
+    except (ValueError, ArithmeticError):  # dateutil raises decimal errors on some junk
         raise ValueError(f"{text.strip()!r} is not a date/time") from None
 
 

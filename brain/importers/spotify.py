@@ -35,6 +35,8 @@ def load_json(path: Path) -> Any:
         raise ImportFailed(
             f"{path.name} is not valid JSON (line {e.lineno}, column {e.colno}): {e.msg}"
         ) from None
+    except (ValueError, RecursionError) as e:  # a number of 4,300+ digits, nesting too deep
+        raise ImportFailed(f"{path.name} is not JSON that EQM reads: {str(e)[:120]}") from None
 
 
 class SpotifyImporter:

@@ -134,7 +134,7 @@ def parse_local_datetime(raw: str, tz: tzinfo) -> datetime:
     except ValueError:
         try:
             parsed = dateparser.parse(text)
-        except (ValueError, OverflowError):
+        except (ValueError, ArithmeticError):
             raise ValueError(f"{text!r} is not a date/time") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
@@ -148,5 +148,5 @@ def parse_date(raw: str) -> date:
         pass
     try:
         return dateparser.parse(text).date()
-    except (ValueError, OverflowError):
+    except (ValueError, ArithmeticError):
         raise ValueError(f"{text!r} is not a date") from None
