@@ -1,6 +1,8 @@
-"""Crash safety: `kill -9` in the middle of an import, on SQLite and on PostgreSQL. Nothing
-of the import is left (not even the person it would have created), the database is sound,
-and the same file then imports in full."""
+"""Crash safety: `kill -9` in the middle of an import, of feedback writes, of model
+registrations and promotions. Nothing acknowledged is lost, nothing is half-written: an
+interrupted import leaves nothing (not even the person it would have created) and then
+imports in full; every rating acknowledged is there with its completion; the registry's
+cards and production pointer always parse, and hold every promotion acknowledged."""
 
 from __future__ import annotations
 
@@ -80,3 +82,78 @@ def test_kill_9_in_the_middle_of_an_import_leaves_nothing_half_written(
         uninterrupted = reference.import_file("alex", export_xml)
     assert (summary.kept, summary.duplicates) == (uninterrupted.kept, uninterrupted.duplicates)
     assert again.kept == 0
+
+
+def run_until_killed(script: str, *args: str, acknowledged: int) -> int:
+    """Run `script` (which prints one line per durable write), kill -9 it once it has
+    acknowledged `acknowledged` writes; returns the number of the last one acknowledged."""
+    command = [sys.executable, "-c", script, *args]
+    worker = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert worker.stdout is not None
+    last = -1
+    for line in worker.stdout:
+        last = int(line)
+        if last + 1 >= acknowledged:
+            break
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=30)
+    assert last + 1 >= acknowledged, "the worker stopped before it could be killed"
+    return last
+
+
+RATE_FOREVER = """
+import sys
+from agent.completions import CompletionLog, CompletionRecord
+log = CompletionLog.open(sys.argv[1])
+i = 0
+while True:
+    log.record(CompletionRecord(id=f"c{i}", asker="alex", person="alex", model="m",
+                                request=[], answer="a", grounded=True, latency_ms=1))
+    log.add_feedback(f"c{i}", "alex", "up", comment=str(i))
+    print(i, flush=True)
+    i += 1
+"""
+
+
+def test_kill_9_during_feedback_writes_loses_no_acknowledged_rating(store_url: str):
+    from agent.completions import CompletionLog
+
+    CompletionLog.open(store_url).close()
+    last = run_until_killed(RATE_FOREVER, store_url, acknowledged=40)
+    with CompletionLog.open(store_url) as log:
+        ratings = {f.completion_id: f for f in log.feedback_for("alex")}
+        assert log.orphaned_feedback() == []
+        for i in range(last + 1):
+            assert ratings[f"c{i}"].comment == str(i)
+            assert log.get(f"c{i}").answer == "a"
+
+
+PROMOTE_FOREVER = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from training.registry import ModelCard, ModelRegistry
+registry = ModelRegistry(Path(sys.argv[1]))
+i = 0
+while True:
+    name = f"m{i}"
+    registry.path(name).mkdir()
+    registry.register(ModelCard(name=name, base="scratch", kind="lora", data_hash="0" * 64,
+                                created=datetime.now(UTC)))
+    registry.move_production(name, f"promotion {i}")
+    print(i, flush=True)
+    i += 1
+"""
+
+
+def test_kill_9_during_registrations_and_promotions_leaves_a_sound_registry(tmp_path: Path):
+    from training.registry import ModelRegistry
+
+    last = run_until_killed(PROMOTE_FOREVER, str(tmp_path), acknowledged=40)
+    registry = ModelRegistry(tmp_path)
+    names = {card.name for card in registry.models()}  # every card parses
+    pointer = registry.pointer()
+    reasons = [promotion.reason for promotion in pointer.history]
+    assert reasons[: last + 1] == [f"promotion {i}" for i in range(last + 1)]
+    assert pointer.production == pointer.history[-1].model and pointer.production in names
+    assert {f"m{i}" for i in range(last + 1)} <= names

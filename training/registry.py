@@ -67,6 +67,8 @@ def _atomic_write(path: Path, text: str) -> None:
     """Write `text` to `path` so readers see the old file or the new one, never half of one."""
     with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as f:
         f.write(text)
+        f.flush()
+        os.fsync(f.fileno())  # on disk before it replaces the old file, power loss included
         temporary = Path(f.name)
     os.replace(temporary, path)
 
