@@ -6,8 +6,14 @@ The model server is the fault injector of tests/fault_model.py.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -115,3 +121,53 @@ def test_after_a_failed_turn_the_same_conversation_goes_on_without_a_restart(eqm
         ("user", "How did I sleep last week?"),  # once: the failed turn left nothing
         ("assistant", PLAIN_ANSWER),
     ]
+
+
+def test_sigterm_to_eqm_serve_finishes_the_turn_in_flight_then_exits(model_server, tmp_path):
+    """A service manager's stop drains: the chat already being answered gets its answer,
+    then the server exits and nothing is left listening."""
+    settings = AgentSettings(data_dir=tmp_path)
+    with Accounts.open(settings.resolved_database_url()) as accounts:
+        key = accounts.create_user("alex")[1]
+    port = free_port()
+    env = {
+        **os.environ,
+        "EQM_DATA_DIR": str(tmp_path),
+        "EQM_MODEL_URL": model_server.url,
+        "EQM_MODEL_NAME": MODEL,
+    }
+    eqm_command = Path(sys.executable).with_name("eqm")
+    server = subprocess.Popen(
+        [str(eqm_command), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    api = {"url": f"http://127.0.0.1:{port}/v1", "key": key}
+    try:
+        deadline = time.monotonic() + 120
+        while not _listening(port):
+            assert server.poll() is None and time.monotonic() < deadline
+            time.sleep(0.5)
+        model_server.mode, model_server.slow_seconds = "slow", 3.0
+        with ThreadPoolExecutor(1) as pool:
+            turn = pool.submit(chat, api, "Hello")
+            time.sleep(1.0)  # the turn is waiting on the model
+            server.send_signal(signal.SIGTERM)
+            response = turn.result(timeout=60)
+        assert response.status_code == 200, response.text
+        assert response.json()["choices"][0]["message"]["content"] == PLAIN_ANSWER
+        assert server.wait(timeout=30) is not None
+        assert not _listening(port)
+    finally:
+        model_server.mode, model_server.slow_seconds = "answer", 12.0
+        if server.poll() is None:
+            server.kill()
+
+
+def _listening(port: int) -> bool:
+    try:
+        httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+    except httpx.HTTPError:
+        return False
+    return True
