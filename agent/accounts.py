@@ -184,11 +184,15 @@ class Accounts:
             raise
         return account, key
 
-    def new_key(self, name: str) -> str:
-        """Another key for an existing account (the old ones keep working until revoked)."""
+    def new_key(self, name: str, *, rotate: bool = False) -> str:
+        """Another key for an existing account. The old ones keep working until revoked, or,
+        with `rotate`, stop working as the new one starts (one transaction: never none)."""
         key = _new_key()
         with self.engine.begin() as connection:
-            self._insert_key(connection, self._account(connection, name).id, key)
+            account = self._account(connection, name)
+            if rotate:
+                connection.execute(delete(api_keys).where(api_keys.c.account_id == account.id))
+            self._insert_key(connection, account.id, key)
         return key
 
     def revoke_keys(self, name: str) -> int:

@@ -107,6 +107,16 @@ def test_missing_or_unknown_keys_are_unauthorized(db: Accounts, key: str | None)
         assert "no API key" in str(caught.value)
 
 
+def test_rotating_a_key_revokes_the_older_ones_at_once(db: Accounts):
+    _, old = db.create_user("alex")
+    spare = db.new_key("alex")
+    rotated = db.new_key("alex", rotate=True)
+    assert db.authenticate(rotated).name == "alex"
+    for revoked in (old, spare):
+        with pytest.raises(Unauthorized):
+            db.authenticate(revoked)
+
+
 def test_new_keys_work_alongside_old_ones_until_revoked(db: Accounts):
     _, first = db.create_user("alex")
     second = db.new_key("alex")

@@ -131,15 +131,21 @@ def list_users(
 
 
 @app.command()
-def key(name: Name) -> None:
-    """Make another API key for an account and print it (once); older keys keep working.
+def key(
+    name: Name,
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="Revoke the account's older keys as this one starts.")
+    ] = False,
+) -> None:
+    """Make another API key for an account and print it (once); older keys keep working
+    unless --rotate.
 
-    Example: eqm users key alex
+    Example: eqm users key alex --rotate
     """
     from agent.accounts import Accounts
 
     with Accounts.open() as accounts:
-        made = accounts.new_key(name)
+        made = accounts.new_key(name, rotate=rotate)
     _print_key(made)
 
 
