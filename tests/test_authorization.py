@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -200,3 +201,13 @@ def test_every_parent_access_to_a_childs_data_is_audited(eqm):
 def test_a_deleted_account_leaves_nothing_to_sign_in_with(eqm):
     with Accounts.open(eqm["db"]) as accounts:
         assert "gone" not in {account.name for account in accounts.users()}
+
+
+def test_no_key_reaches_any_log(eqm, caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.DEBUG)
+    for who in ("alex", "jordan", "wrong", "revoked", "deleted"):
+        chat(eqm, who, "alex" if who == "jordan" else None)
+    call(eqm, "alex", "POST", "/imports", files={"file": ("x.csv", b"not,an\nexport")})
+    assert caplog.records, "the server logged nothing at all: the check would be empty"
+    for key in filter(None, eqm["keys"].values()):
+        assert key not in caplog.text and key[8:] not in caplog.text
