@@ -21,6 +21,7 @@ import argparse
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import openai
@@ -92,10 +93,10 @@ def main() -> None:
     print(
         f"\n{args.concurrency} concurrent chats for {args.seconds:.0f} s: {len(done)} turns, "
         f"{len(done) / seconds:.2f} turns/s, p50 {percentile(done, 0.5):.2f} s, "
-        f"p95 {percentile(done, 0.95):.2f} s, errors {errors}; resident memory "
-        f"{rss[0] / 2**20:.0f} MB at the start, {rss[-1] / 2**20:.0f} MB at the end, "
-        f"{max(rss) / 2**20:.0f} MB at most"
+        f"p95 {percentile(done, 0.95):.2f} s, errors {sum(errors.values())} {dict(errors)}"
     )
+    per_minute = " -> ".join(f"{r / 2**20:.0f}" for r in rss[::12])
+    print(f"resident memory every minute (MB): {per_minute} -> {rss[-1] / 2**20:.0f} at the end")
 
 
 def agent_overhead(settings: AgentSettings, store: Store, model: str, turns: int) -> list[float]:
@@ -123,22 +124,26 @@ def timed(client: openai.OpenAI) -> float:
 
 
 def load_test(api: str, key: str, concurrency: int, seconds: float):
+    """`concurrency` clients asking in a loop; returns the turns' latencies, the errors by
+    kind (HTTP status or exception), the seconds it took and the RSS sampled every 5 s."""
     done: list[float] = []
-    errors = 0
+    errors: Counter[str] = Counter()
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
     def worker() -> None:
-        nonlocal errors
         client = openai.OpenAI(base_url=api, api_key=key, timeout=120, max_retries=0)
         while time.monotonic() < stop:
             try:
                 latency = timed(client)
                 with lock:
                     done.append(latency)
-            except openai.OpenAIError:
+            except openai.APIStatusError as e:
                 with lock:
-                    errors += 1
+                    errors[f"HTTP {e.status_code}"] += 1
+            except openai.OpenAIError as e:
+                with lock:
+                    errors[type(e).__name__] += 1
 
     process = psutil.Process()
     rss = [process.memory_info().rss]
@@ -147,7 +152,7 @@ def load_test(api: str, key: str, concurrency: int, seconds: float):
     for thread in threads:
         thread.start()
     while any(thread.is_alive() for thread in threads):
-        threads[0].join(timeout=5)
+        time.sleep(5)
         rss.append(process.memory_info().rss)
     for thread in threads:
         thread.join()

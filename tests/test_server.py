@@ -285,6 +285,11 @@ def test_export_then_delete_removes_everything_about_me(env):
     )
     timeline = json.loads(archive.read("timeline.json"))
     assert any(timeline.values()) and json.loads(archive.read("completions.json"))
+    kept_note = post(env, "/memories", who="alex", json={"text": "A quiet walk by the river."})
+    assert kept_note.status_code == 200
+    memories = EmbeddedMemoryStore(Path(env["settings"].data_dir) / "memories.sqlite3")
+    before = {name: memories.count(name) for name in ("sam", "alex")}
+    assert before["sam"] > 0 and before["alex"] > 0
     deleted = httpx.delete(
         f"{env['url']}/me", headers={"Authorization": f"Bearer {env['keys']['sam']}"}
     )
@@ -296,8 +301,7 @@ def test_export_then_delete_removes_everything_about_me(env):
         with pytest.raises(UnknownPerson):
             store.person("sam")
         assert log.export_person("sam") == []
-    memories = EmbeddedMemoryStore(Path(env["settings"].data_dir) / "memories.sqlite3")
-    assert memories.count("sam") == 0 and memories.count("alex") >= 0
+    assert memories.count("sam") == 0 and memories.count("alex") == before["alex"]
     memories.close()
 
 
