@@ -15,7 +15,7 @@ class AgentError(Exception):
     status: ClassVar[int] = 500
     code: ClassVar[str] = "agent_error"
 
-    retry_after: ClassVar[int | None] = None
+    retry_after: int | None = None
     """Seconds after which the same request may succeed (HTTP `Retry-After`), if it may."""
 
     def __init__(self, message: str, *, retry_after: int | None = None) -> None:
