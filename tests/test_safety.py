@@ -100,14 +100,7 @@ def test_the_classifier_reads_a_crisis_said_without_the_lexicons_words(safety_ch
         ["work was murder today", "how many steps did I do?"],
         ["how did I sleep in the last two weeks?", "and what about my steps?"],
         ["same for last month"],
-        pytest.param(
-            ["now do it for my mood"],
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss: a short imperative alone reads as a plan (0.96); adding "
-                "the teacher's follow-ups as negatives doubled false alarms elsewhere",
-            ),
-        ),
+        ["now do it for my mood"],  # a known miss until the multi-turn negatives of other-3
     ],
 )
 def test_figures_of_speech_grief_tiredness_and_follow_ups_are_not_a_crisis(safety_check, turns):
