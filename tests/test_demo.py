@@ -4,6 +4,7 @@ leaves no server behind."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -54,3 +55,44 @@ def test_eqm_demo_answers_the_example_questions(default_model: Path, tmp_path: P
     for used in (port, model_port):  # both servers are gone
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", used)) != 0
+
+
+def test_sigterm_to_eqm_demo_stops_both_servers_and_leaves_no_process(
+    default_model: Path, tmp_path: Path
+):
+    """What a service manager or a closed terminal sends: the demo unwinds as on Ctrl-C."""
+    import signal
+
+    import psutil
+
+    if not default_vllm_python().exists() and os.environ.get("EQM_REQUIRE_VLLM") in (None, "", "0"):
+        pytest.skip("no vLLM environment")
+    port, model_port = free_port(), free_port()
+    eqm = Path(sys.executable).parent / "eqm"
+    command = [str(eqm), "demo", "--days", "30", "--port", str(port)]
+    demo = subprocess.Popen(
+        [*command, "--model-port", str(model_port)],
+        env={**os.environ, "EQM_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    children: list[psutil.Process] = []
+    try:
+        assert demo.stdout is not None
+        for line in demo.stdout:  # serving: both servers are up, the examples are being asked
+            if line.startswith("EQM is serving at"):
+                break
+        children = psutil.Process(demo.pid).children(recursive=True)
+        assert children, "vLLM runs as a child of eqm demo"
+        demo.send_signal(signal.SIGTERM)
+        assert demo.wait(timeout=120) != 0  # stopped, not finished
+        _, alive = psutil.wait_procs(children, timeout=30)
+        assert alive == [], alive
+        for used in (port, model_port):
+            with socket.socket() as probe:
+                assert probe.connect_ex(("127.0.0.1", used)) != 0
+    finally:
+        for leftover in [demo, *children]:
+            with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
+                leftover.kill()
