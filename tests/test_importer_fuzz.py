@@ -1,7 +1,8 @@
 """Hostile input to every importer, written by hypothesis from the real-shaped fixtures:
 truncated, re-encoded, lines shuffled, a field blown up to megabytes, bytes flipped. Each
 file either imports or is refused with a clear `ImportFailed`; never another exception, and
-a refused file leaves the store exactly as it was."""
+a refused file leaves the store exactly as it was, an imported one changes nothing that was
+there."""
 
 from __future__ import annotations
 
@@ -64,7 +65,12 @@ def test_hostile_files_import_or_are_refused_clearly_and_lose_nothing(
         hostile = folder / sample.name
         hostile.write_bytes(mutate(sample.read_bytes(), data.draw))
         try:
-            store.import_file("alex", hostile)
+            summary = store.import_file("alex", hostile)
         except ImportFailed as e:
             assert str(e)
             assert store.export_person("alex") == before
+        else:  # imported: it added to what was there and changed none of it
+            after = store.export_person("alex")
+            assert all(record in after["raw_records"] for record in before["raw_records"])
+            added = len(after["imports"]) - len(before["imports"])
+            assert added == (0 if summary.import_id is None else 1)  # None: nothing new
