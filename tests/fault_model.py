@@ -13,8 +13,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+from brain.demo import generate
+from brain.demo.scm import TZ
+from brain.store import Store
 from training.serving import free_port
 
 MODEL = "eqm-fault"
@@ -88,3 +92,12 @@ def faulty_model_server() -> Iterator[FaultyModelServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def import_demo_people(url: str, folder: Path, seeds: dict[str, int], days: int) -> None:
+    """Each person's demo exports (their own seed) imported into the store at `url`: the
+    data behind an API server that runs against the fault injector."""
+    with Store.open(url) as store:
+        for person, seed in seeds.items():
+            for path in generate(folder / person, days=days, seed=seed):
+                store.import_file(person, path, timezone=TZ.key)

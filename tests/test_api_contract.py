@@ -26,10 +26,7 @@ from agent.accounts import Accounts
 from agent.cli.serve import api_server
 from agent.config import AgentSettings
 from agent.server import create_app
-from brain.demo import generate
-from brain.demo.scm import TZ
-from brain.store import Store
-from tests.fault_model import MODEL, faulty_model_server
+from tests.fault_model import MODEL, faulty_model_server, import_demo_people
 from training.serving import free_port
 
 pytestmark = pytest.mark.slow
@@ -44,9 +41,7 @@ def eqm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             data_dir=folder / "data", model_url=model.url, model_name=MODEL, rate_limit=""
         )
         url = settings.resolved_database_url()
-        with Store.open(url) as store:
-            for path in generate(folder / "exports", days=60, seed=5):
-                store.import_file("alex", path, timezone=TZ.key)
+        import_demo_people(url, folder, {"alex": 5}, days=60)
         with Accounts.open(url) as accounts:
             keys = {"alex": accounts.create_user("alex")[1]}
             keys["jordan"] = accounts.create_user("jordan", parent=True)[1]

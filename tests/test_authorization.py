@@ -22,10 +22,7 @@ import pytest
 from agent.accounts import Accounts
 from agent.cli.serve import api_server
 from agent.config import AgentSettings
-from brain.demo import generate
-from brain.demo.scm import TZ
-from brain.store import Store
-from tests.fault_model import MODEL, faulty_model_server
+from tests.fault_model import MODEL, faulty_model_server, import_demo_people
 from training.serving import free_port
 
 pytestmark = pytest.mark.slow
@@ -44,10 +41,7 @@ def eqm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             data_dir=folder / "data", model_url=model.url, model_name=MODEL, rate_limit=""
         )
         url = settings.resolved_database_url()
-        with Store.open(url) as store:
-            for person, seed in (("alex", 1), ("sam", 2)):
-                for path in generate(folder / person, days=45, seed=seed):
-                    store.import_file(person, path, timezone=TZ.key)
+        import_demo_people(url, folder, {"alex": 1, "sam": 2}, days=45)
         keys: dict[str, str | None] = {"none": None, "wrong": "eqm_" + "0" * 40}
         with Accounts.open(url) as accounts:
             for name in (*PEOPLE, "gone", "revoked"):

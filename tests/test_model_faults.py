@@ -22,10 +22,13 @@ import pytest
 from agent.accounts import Accounts
 from agent.cli.serve import api_server
 from agent.config import AgentSettings
-from brain.demo import generate
-from brain.demo.scm import TZ
-from brain.store import Store
-from tests.fault_model import MODEL, PLAIN_ANSWER, FaultyModelServer, faulty_model_server
+from tests.fault_model import (
+    MODEL,
+    PLAIN_ANSWER,
+    FaultyModelServer,
+    faulty_model_server,
+    import_demo_people,
+)
 from training.serving import free_port
 
 pytestmark = pytest.mark.slow
@@ -49,9 +52,7 @@ def eqm(model_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict
         turn_seconds=TURN_SECONDS,
     )
     url = settings.resolved_database_url()
-    with Store.open(url) as store:
-        for path in generate(folder / "exports", days=60, seed=3):
-            store.import_file("alex", path, timezone=TZ.key)
+    import_demo_people(url, folder, {"alex": 3}, days=60)
     with Accounts.open(url) as accounts:
         key = accounts.create_user("alex")[1]
     with api_server("127.0.0.1", free_port(), settings) as api:
