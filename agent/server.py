@@ -18,8 +18,8 @@ deletion, every route scoped to the person behind the bearer key.
 `model: "eqm"` is the production model (EQM_MODEL_NAME); with EQM_CANDIDATE_MODEL and
 EQM_CANDIDATE_SHARE set, that share of conversations goes to the candidate instead (A/B), and
 each completion records which model answered. Every EQM_FEEDBACK_TRAIN_EVERY ratings
-(default 200) a feedback training starts in the background and registers a candidate; only
-the eval gate can promote it.
+(default 200) a feedback training starts in a child process (`eqm train feedback`, stopped
+with the server) and registers a candidate; only the eval gate can promote it.
 
 Errors use OpenAI's body, `{"error": {"message", "type", "param", "code"}}`, with a 4xx status
 that says whose fault it is; the model server being down is a 503.
@@ -28,10 +28,10 @@ that says whose fault it is; the model server being down is a 503.
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
 import json
 import logging
+import sys
 import tempfile
 import uuid
 import zipfile
@@ -68,9 +68,14 @@ from brain.errors import BrainError, UnknownPerson
 from brain.importers.events import EventBatch
 from brain.store import Store
 from tools import Subject, ToolContext
-from tools.memories import SentenceTransformerEmbedder, open_memory_store, sync_memories
+from tools.memories import (
+    MemoryStore,
+    SentenceTransformerEmbedder,
+    open_memory_store,
+    sync_memories,
+)
 from tools.safety import SafetyCheck
-from training.preference import FeedbackTrainer, train_feedback
+from training.preference import FeedbackTrainer
 from training.registry import ModelRegistry
 
 log = logging.getLogger(__name__)
@@ -87,17 +92,18 @@ class Services:
     store: Store
     accounts: Accounts
     completions: CompletionLog
-    memories: Any
+    memories: MemoryStore
     embedder: SentenceTransformerEmbedder
     chat: ChatService
     trainer: FeedbackTrainer
     router: ModelRouter
 
     @classmethod
-    def open(cls, settings: AgentSettings) -> Services:
+    def open(cls, settings: AgentSettings, *, memories: MemoryStore | None = None) -> Services:
+        """Open every service `settings` names; `memories` replaces the configured store."""
         url = settings.resolved_database_url()
         store = Store.open(url)
-        memories = open_memory_store(settings)
+        memories = memories or open_memory_store(settings)
         embedder = SentenceTransformerEmbedder()
         completions = CompletionLog.open(url)
         tools = ToolContext(Analytics(store), memories, embedder)
@@ -110,16 +116,10 @@ class Services:
             SafetyCheck.load(settings.cache_dir, progress=log.info),
             accounts.audit,
         )
-        registry = ModelRegistry(settings.data_dir / "models")
         trainer = FeedbackTrainer(
-            registry=registry,
-            train=functools.partial(
-                train_feedback,
-                registry=registry,
-                settings=settings,
-                progress=log.info,
-                progress_bars=False,
-            ),
+            [sys.executable, "-m", "agent.cli", "train", "feedback"],
+            registry=ModelRegistry(settings.data_dir / "models"),
+            env={"EQM_DATABASE_URL": url, "EQM_DATA_DIR": str(settings.data_dir)},
         )
         router = ModelRouter(settings)
         return cls(
@@ -127,6 +127,8 @@ class Services:
         )
 
     def close(self) -> None:
+        """Stop a feedback training in progress (it registers nothing), then close the rest."""
+        self.trainer.stop()
         for closable in (self.accounts, self.completions, self.memories, self.store):
             closable.close()
 
@@ -253,7 +255,7 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
         saved = services.completions.add_feedback(
             body.completion_id, account.name, body.rating, body.comment
         )
-        services.trainer.maybe_start(services.completions)  # every N ratings, in a thread
+        services.trainer.maybe_start(services.completions)  # every N ratings, as a child
         return {"object": "feedback", **saved.model_dump(mode="json")}
 
     @app.post("/v1/imports")

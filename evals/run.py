@@ -55,19 +55,10 @@ def run_eval(
 ) -> EvalReport:
     """Run a suite for `model`: served from `model_url`, or started here with vLLM from
     `model_folder` (a registry folder). Returns the report (nothing is written)."""
-    from agent.accounts import Accounts
     from agent.cli.serve import api_server
-    from agent.completions import CompletionLog
     from agent.config import AgentSettings
-    from agent.conversations import ChatService, open_checkpointer
-    from agent.routing import ModelRouter
     from agent.server import Services
-    from brain.analytics.service import Analytics
-    from brain.store import Store
-    from tools import ToolContext
-    from tools.memories import EmbeddedMemoryStore, SentenceTransformerEmbedder
-    from tools.safety import SafetyCheck
-    from training.preference import FeedbackTrainer
+    from tools.memories import EmbeddedMemoryStore
     from training.serving import ModelServer, ServerConfig, free_port
 
     if model_url is None and model_folder is None:
@@ -87,41 +78,25 @@ def run_eval(
         settings = AgentSettings(
             data_dir=workspace, database_url=None, model_url=model_url, model_name=model
         )
-        url = settings.resolved_database_url()
-        store = stack.enter_context(Store.open(url))
-        accounts = stack.enter_context(Accounts.open(url))
-        completions = stack.enter_context(CompletionLog.open(url))
-        memories = EmbeddedMemoryStore(workspace / "memories.sqlite3")
-        stack.callback(memories.close)
+        services = Services.open(
+            settings, memories=EmbeddedMemoryStore(workspace / "memories.sqlite3")
+        )
+        stack.callback(services.close)
+        services.trainer.every = 0  # no ratings here, and never a training
         keys = {}
         for asker in sorted({a for a, _ in SUBJECTS}):
             parent = (asker, asker) not in SUBJECTS
-            keys[asker] = accounts.create_user(asker, parent=parent)[1]
+            keys[asker] = services.accounts.create_user(asker, parent=parent)[1]
         for (asker, person), subject in SUBJECTS.items():
             if asker != person:
-                accounts.link(asker, person, share_memories=subject.can_read_memories)
+                services.accounts.link(asker, person, share_memories=subject.can_read_memories)
         log(f"importing {len(PEOPLE)} synthetic people ...")
-        prepare_people(store, workspace / "people")
-        embedder = SentenceTransformerEmbedder()
-        tools = ToolContext(Analytics(store), memories, embedder)
-        chat = ChatService(
-            settings,
-            tools,
-            completions,
-            open_checkpointer(settings),
-            SafetyCheck.load(settings.cache_dir, progress=log),
-            accounts.audit,
-        )
-        trainer = FeedbackTrainer(every=0)  # no ratings here, and never a training
-        router = ModelRouter(settings)
-        services = Services(
-            settings, store, accounts, completions, memories, embedder, chat, trainer, router
-        )
+        prepare_people(services.store, workspace / "people")
         api = stack.enter_context(api_server("127.0.0.1", free_port(), settings, services))
         log(f"asking {len(scenarios)} scenarios through {api} ...")
         return run_suite(
             scenarios,
-            chat,
+            services.chat,
             model=model,
             suite=path.stem,
             suite_sha256=digest,

@@ -10,11 +10,16 @@ teacher's (it says how many days it rests on), a "down" one drops that part.
 from __future__ import annotations
 
 import json
+import os
 import shutil
-import threading
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
 import pytest
 from sqlalchemy import insert
 
@@ -35,7 +40,7 @@ from training.preference import (
     train_feedback,
 )
 from training.preference.simulate import SimulatedTurn, corpus_metrics, teacher_turns
-from training.registry import CARD, ModelCard, ModelRegistry
+from training.registry import CARD, ModelRegistry
 from training.student import turn_pairs
 from training.tokenizer import load_tokenizer
 
@@ -481,83 +486,105 @@ def test_a_large_base_gets_a_lora_adapter(log, registry, metrics, turns, monkeyp
 # background trigger ----------------------------------------------------------------------------
 
 
+# A stand-in for `eqm train feedback` as the trigger runs it: a child process that waits for
+# its release file, then registers a candidate trained up to the newest rating in the log.
+FAKE_TRAINING = """
+import os, sys, time
+from datetime import UTC, datetime
+from pathlib import Path
+from agent.completions import CompletionLog
+from training.registry import ModelCard, ModelRegistry
+
+release, registry = Path(sys.argv[1]), ModelRegistry(Path(sys.argv[2]))
+print("started", flush=True)
+while not release.exists():
+    time.sleep(0.05)
+with CompletionLog.open(os.environ["EQM_DATABASE_URL"]) as log:
+    last = log.newest_feedback_id()
+name = f"candidate-{last}"
+registry.path(name).mkdir(parents=True)
+registry.register(ModelCard(name=name, base="m", kind="full", data_hash="x",
+                            lineage={"last_feedback_id": last}, created=datetime.now(UTC)))
+"""
+
+
+def fake_trainer(log: CompletionLog, tmp_path: Path, *, every: int, script=FAKE_TRAINING):
+    release, registry = tmp_path / "release", ModelRegistry(tmp_path / "m")
+    command = [sys.executable, "-c", script, str(release), str(registry.root)]
+    env = {"EQM_DATABASE_URL": str(log.engine.url)}
+    return FeedbackTrainer(command, registry=registry, env=env, every=every), release
+
+
 def test_the_trigger_fires_after_n_new_ratings_and_never_twice_at_once(log, tmp_path, turns):
-    release = threading.Event()
-    started = threading.Semaphore(0)
-    active, most = [0], [0]
-    lock = threading.Lock()
-
-    def fake_train(source) -> ModelCard:
-        with lock:
-            active[0] += 1
-            most[0] = max(most[0], active[0])
-        started.release()
-        release.wait(10)
-        with lock:
-            active[0] -= 1
-        return ModelCard(
-            name="candidate",
-            base="m",
-            kind="full",
-            data_hash="x",
-            lineage={"last_feedback_id": source.newest_feedback_id()},
-            created=datetime.now(UTC),
-        )
-
-    trainer = FeedbackTrainer(every=3, train=fake_train, registry=ModelRegistry(tmp_path / "m"))
+    trainer, release = fake_trainer(log, tmp_path, every=3)
     rate(log, turns[0], "up", model="m")
     rate(log, turns[1], "down", model="m")
     assert trainer.maybe_start(log) is False  # 2 new
     rate(log, turns[2], "up", model="m")
     assert trainer.maybe_start(log) is True  # 3 new
-    assert started.acquire(timeout=5)
     for turn in turns[3:7]:  # 4 more while it runs: no second run at once
         rate(log, turn, "up", model="m")
         assert trainer.maybe_start(log) is False
-    release.set()
-    assert trainer.wait(10)
-    assert trainer.runs == 1 and trainer.last_card is not None
+    release.touch()
+    assert trainer.wait(30)
+    assert trainer.runs == 1 and trainer.last_error is None
+    assert trainer.last_card is not None and trainer.last_card.name == "candidate-7"
     assert trainer.maybe_start(log) is False  # what arrived meanwhile was trained on
     for turn in turns[7:10]:
         rate(log, turn, "down", model="m")
     assert trainer.maybe_start(log) is True
-    assert trainer.wait(10) and trainer.runs == 2 and most[0] == 1
+    assert trainer.wait(30) and trainer.runs == 2 and trainer.last_card.name == "candidate-10"
 
 
 def test_the_trigger_counts_from_the_last_trained_rating_and_can_be_off(log, tmp_path, turns):
-    registry = ModelRegistry(tmp_path / "models")
-    registry.path("trained").mkdir()
-    registry.register(
-        ModelCard(
-            name="trained",
-            base="m",
-            kind="full",
-            data_hash="x",
-            lineage={"last_feedback_id": 2},
-            created=datetime.now(UTC),
-        )
-    )
-    calls = []
-
-    def train(source) -> ModelCard:
-        calls.append(source)
-        return registry.card("trained")
-
-    for turn in turns[:4]:
+    trainer, release = fake_trainer(log, tmp_path, every=3)
+    release.touch()
+    for turn in turns[:3]:
         rate(log, turn, "up", model="m")
-    trainer = FeedbackTrainer(every=3, train=train, registry=registry)
-    assert trainer.maybe_start(log) is False  # 2 newer than the 2 already trained on
-    rate(log, turns[4], "up", model="m")
+    assert trainer.maybe_start(log) is True and trainer.wait(30)
+    restarted, _ = fake_trainer(log, tmp_path, every=3)  # a new server on the same registry
+    for turn in turns[3:5]:
+        rate(log, turn, "up", model="m")
+    assert restarted.maybe_start(log) is False  # 2 newer than the 3 already trained on
+    rate(log, turns[5], "up", model="m")
+    assert restarted.maybe_start(log) is True
+    assert restarted.wait(30) and restarted.last_card.name == "candidate-6"
+    off, _ = fake_trainer(log, tmp_path, every=0)
+    for turn in turns[6:12]:
+        rate(log, turn, "up", model="m")
+    assert off.maybe_start(log) is False
+
+
+def test_a_failed_run_is_kept_as_the_error_and_waits_for_n_more_ratings(log, tmp_path, turns):
+    failing = "import sys; print('no thumbs-up yet'); sys.exit(1)"
+    trainer, _ = fake_trainer(log, tmp_path, every=2, script=failing)
+    for turn in turns[:2]:
+        rate(log, turn, "down", model="m")
+    assert trainer.maybe_start(log) is True and trainer.wait(30)
+    assert trainer.last_card is None
+    assert str(trainer.last_error) == "feedback training exited with 1: no thumbs-up yet"
+    rate(log, turns[2], "down", model="m")
+    assert trainer.maybe_start(log) is False  # not on every rating after a failure
+
+
+def test_stopping_the_trigger_stops_its_training_and_registers_nothing(log, tmp_path, turns):
+    trainer, _ = fake_trainer(log, tmp_path, every=1)
+    rate(log, turns[0], "up", model="m")
     assert trainer.maybe_start(log) is True
-    assert trainer.wait(5) and len(calls) == 1 and trainer.last_error is None
-    assert FeedbackTrainer(every=0, train=train, registry=registry).maybe_start(log) is False
+    process = trainer._process
+    assert process is not None
+    trainer.stop()  # the run waits for its release file: only the signal ends it
+    assert process.returncode == -signal.SIGTERM and not trainer.running
+    assert trainer.last_card is None and ModelRegistry(tmp_path / "m").models() == []
+    assert not psutil.pid_exists(process.pid)
 
 
-def test_the_trigger_reads_its_interval_from_the_environment(monkeypatch):
+def test_the_trigger_reads_its_interval_from_the_environment(monkeypatch, tmp_path):
+    registry = ModelRegistry(tmp_path)
     monkeypatch.setenv("EQM_FEEDBACK_TRAIN_EVERY", "7")
-    assert FeedbackTrainer().every == 7
+    assert FeedbackTrainer(["true"], registry=registry).every == 7
     monkeypatch.delenv("EQM_FEEDBACK_TRAIN_EVERY")
-    assert FeedbackTrainer().every == 200
+    assert FeedbackTrainer(["true"], registry=registry).every == 200
 
 
 # stats and the command line ------------------------------------------------------------------
@@ -637,6 +664,38 @@ def test_cli_stats_and_errors(capsys, tmp_path, monkeypatch, turns):
     code, out, err = _cli(capsys, "train", "feedback")
     assert (code, out) == (1, "")
     assert err == "error: there is no production model to train from: pass a base\n"
+
+
+@pytest.mark.slow
+def test_sigterm_stops_eqm_train_feedback_with_nothing_registered_and_no_process_left(
+    tmp_path, default_model, turns
+):
+    """What systemd, Docker or the server's `FeedbackTrainer.stop()` send to a training."""
+    env = {**os.environ, "EQM_DATA_DIR": str(tmp_path / "eqm")}
+    env.pop("EQM_DATABASE_URL", None)
+    registry = ModelRegistry(tmp_path / "eqm" / "models")
+    shutil.copytree(default_model, registry.path(default_model.name))
+    registry.install_first_production(default_model.name)
+    with CompletionLog.open(f"sqlite:///{tmp_path / 'eqm' / 'eqm.sqlite3'}") as opened:
+        _rate_mix(opened, turns, default_model.name, n=4)
+    before = contents(registry)
+    eqm = Path(sys.executable).parent / "eqm"
+    command = [str(eqm), "train", "feedback", "--method", "kto", "--max-steps", "500"]
+    training = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert training.stdout is not None
+    for line in training.stdout:  # the KTO line comes just before the first step
+        if line.startswith("KTO on"):
+            break
+    time.sleep(2)  # well into the training loop
+    family = [training.pid] + [c.pid for c in psutil.Process(training.pid).children(True)]
+    training.send_signal(signal.SIGTERM)
+    assert training.wait(60) == 130
+    assert "interrupted: nothing was registered" in training.stderr.read()
+    assert contents(registry) == before
+    assert registry.models() == [registry.production()]
+    assert not any(psutil.pid_exists(pid) for pid in family)
 
 
 @pytest.mark.slow
