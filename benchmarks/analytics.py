@@ -33,11 +33,13 @@ Case = tuple[str, Callable[[PersonData], object], str]
 
 def cases() -> list[Case]:
     """(name, call on the person's data, the aim) for each analysis."""
-    from brain.analytics.anomalies import anomalies, change_points, trend
+    from brain.analytics.anomalies import anomalies
     from brain.analytics.causal import causal_effect
+    from brain.analytics.change_points import change_points
     from brain.analytics.forecast import forecast
     from brain.analytics.granger import granger
     from brain.analytics.simulator import fit_simulator
+    from brain.analytics.trend import trend
 
     simulator: dict[str, object] = {}
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from brain.analytics.anomalies import anomalies, change_points, trend
+from brain.analytics.anomalies import anomalies
 from brain.analytics.causal import causal_effect
+from brain.analytics.change_points import change_points
 from brain.analytics.forecast import forecast
 from brain.analytics.granger import granger
 from brain.analytics.result import ungrounded_numbers
 from brain.analytics.service import Analytics
 from brain.analytics.simulator import fit_simulator
+from brain.analytics.trend import trend
 from brain.demo import TRUE_EFFECTS
 from brain.store import Store
 

@@ -8,12 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brain.analytics.anomalies import anomalies, change_points, robust_z, trend
+from brain.analytics.anomalies import anomalies, robust_z
+from brain.analytics.change_points import change_points
 from brain.analytics.result import (
     INSUFFICIENT,
     ungrounded_numbers,
 )
 from brain.analytics.series import fill_short_gaps
+from brain.analytics.trend import trend
 from brain.demo import simulate
 from brain.errors import InvalidQuery
 
