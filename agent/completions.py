@@ -18,6 +18,7 @@ from agent.errors import Conflict, InvalidRequest, NotFound
 from agent.tables import UtcDateTime, completions, create_tables, feedback, now
 from brain.config import Settings
 from brain.store.database import connect
+from tools import ToolCall
 
 Rating = Literal["up", "down"]
 MAX_COMMENT = 2_000
@@ -26,18 +27,6 @@ MAX_COMMENT = 2_000
 def new_completion_id() -> str:
     """An OpenAI-style id: `chatcmpl-` and 24 random hex digits."""
     return f"chatcmpl-{secrets.token_hex(12)}"
-
-
-class ToolTrace(BaseModel):
-    """One tool call as the agent made it, and what came back."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    arguments: dict[str, Any] | str = Field(default_factory=dict)
-    """As the tools read them; the model's own text where that was not a JSON object."""
-    summary: str | None = None
-    output: Any = None
 
 
 class CompletionRecord(BaseModel):
@@ -52,7 +41,7 @@ class CompletionRecord(BaseModel):
     model: str
     created_at: UtcDateTime = Field(default_factory=now)
     request: list[dict[str, Any]] = Field(description="The full prompt messages.")
-    tool_trace: list[ToolTrace] = Field(default_factory=list)
+    tool_trace: list[ToolCall] = Field(default_factory=list)
     answer: str
     grounded: bool = Field(description="Every number in the answer came from a tool result.")
     fallback: bool = Field(default=False, description="A canned answer replaced the model's.")
@@ -182,18 +171,10 @@ class CompletionLog:
             ).mappings()
             return [Feedback(**row) for row in rows]
 
-    def feedback_count(self, *, after_id: int = 0) -> int:
-        """How many ratings have an id above `after_id` (a re-rating keeps its id): one cheap
-        query, for a trigger that counts new feedback."""
+    def feedback_count(self) -> int:
+        """How many ratings there are (a re-rating replaces one)."""
         with self.engine.connect() as connection:
-            return connection.execute(
-                select(func.count()).select_from(feedback).where(feedback.c.id > after_id)
-            ).scalar_one()
-
-    def newest_feedback_id(self) -> int:
-        """The id of the newest rating (0 when there is none)."""
-        with self.engine.connect() as connection:
-            return connection.execute(select(func.max(feedback.c.id))).scalar() or 0
+            return connection.execute(select(func.count()).select_from(feedback)).scalar_one()
 
     def delete_person(self, name: str) -> int:
         """Remove every completion the name asked or was about, and their feedback, all or
@@ -245,6 +226,5 @@ __all__ = [
     "CompletionRecord",
     "Feedback",
     "Rating",
-    "ToolTrace",
     "new_completion_id",
 ]

@@ -36,6 +36,12 @@ class AgentSettings(Settings):
         description="Seconds one chat turn may take, model calls included: a model server "
         "that has not answered by then gets the turn a 503.",
     )
+    feedback_train_every: int = Field(
+        default=200,
+        ge=0,
+        description="New ratings that make a feedback training due (run by `eqm worker`); "
+        "0 turns it off.",
+    )
     rate_limit: str = Field(
         default="120/minute",
         description='Requests one API key may send, in `limits` notation ("120/minute", '

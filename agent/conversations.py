@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, RemoveMessage, ToolMessage
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 from agent.accounts import CRISIS_ACTION
 from agent.completions import CompletionLog, CompletionRecord
@@ -53,6 +54,11 @@ def thread_id(asker: str, person: str, conversation_id: str) -> str:
     return f"{asker}/{person}/{conversation_id}"
 
 
+def _serde() -> JsonPlusSerializer:
+    """LangGraph's serializer, told that a turn's `ToolCall` records may be read back."""
+    return JsonPlusSerializer(allowed_msgpack_modules=[("tools.calls", "ToolCall")])
+
+
 def open_checkpointer(settings: AgentSettings) -> Any:
     """LangGraph's SQLite saver under EQM_DATA_DIR, or its PostgreSQL saver for a
     postgresql:// EQM_DATABASE_URL."""
@@ -68,14 +74,14 @@ def open_checkpointer(settings: AgentSettings) -> Any:
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
             open=True,
         )
-        saver = PostgresSaver(pool)  # type: ignore[arg-type]
+        saver = PostgresSaver(pool, serde=_serde())  # type: ignore[arg-type]
         saver.setup()
         return saver
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     path = Path(settings.data_dir) / "conversations.sqlite3"
     path.parent.mkdir(parents=True, exist_ok=True)
-    saver = SqliteSaver(sqlite3.connect(path, check_same_thread=False))
+    saver = SqliteSaver(sqlite3.connect(path, check_same_thread=False), serde=_serde())
     saver.setup()
     return saver
 
@@ -145,8 +151,8 @@ class ChatService:
         answer = state["messages"][-1].text
         eqm = {
             "tool_calls": [
-                {"name": t["name"], "arguments": t["arguments"], "summary": t["summary"]}
-                for t in state.get("trace", [])
+                {"name": c.name, "arguments": c.arguments, "summary": c.summary}
+                for c in state.get("trace", [])
             ],
             "grounded": bool(state.get("grounded")),
             "fallback": bool(state.get("fallback")),

@@ -39,8 +39,16 @@ from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer
 
 from agent.errors import ModelUnavailable
-from agent.grounding import Evidence, check, fallback_answer, repair_prompt
-from tools import Subject, ToolContext, ToolError, ToolResult, call_tool, openai_tools
+from agent.grounding import check, evidence_of, fallback_answer, repair_prompt
+from tools import (
+    Subject,
+    ToolCall,
+    ToolContext,
+    ToolError,
+    ToolResult,
+    call_tool,
+    openai_tools,
+)
 from tools.prompt import SYSTEM_PROMPT
 from tools.safety import CRISIS_RESPONSES, DIAGNOSIS_REFUSAL, SafetyCheck, crisis_response
 
@@ -56,7 +64,7 @@ class TurnState(TypedDict, total=False):
     which `start_turn` resets: tool trace, evidence, the draft and the counters."""
 
     messages: Annotated[list[AnyMessage], add_messages]
-    trace: list[dict[str, Any]]
+    trace: list[ToolCall]
     draft: str | None
     repair: str | None
     tool_rounds: int
@@ -176,7 +184,7 @@ def run_tools(state: TurnState, runtime: Runtime[TurnContext]) -> dict[str, Any]
     for call_id, name, arguments in calls[:MAX_CALLS_PER_ROUND]:
         outcome = call_tool(context.tools, context.subject, name, arguments)
         failed |= isinstance(outcome, ToolError)
-        trace.append(_trace_entry(name, arguments, outcome))
+        trace.append(ToolCall(name=name, arguments=_as_read(arguments), outcome=outcome))
         content = (
             outcome.for_model() if isinstance(outcome, ToolResult) else outcome.model_dump_json()
         )
@@ -194,7 +202,7 @@ def run_tools(state: TurnState, runtime: Runtime[TurnContext]) -> dict[str, Any]
 def guard(state: TurnState) -> dict[str, Any]:
     """Check the draft against this turn's tool outputs: pass it, ask for one repair, or
     fall back to the tool summaries."""
-    evidence = _evidence(state.get("trace", []))
+    evidence = evidence_of(state.get("trace", []))
     draft = state.get("draft") or ""
     verdict = check(draft, evidence)
     first = (
@@ -217,7 +225,7 @@ def guard(state: TurnState) -> dict[str, Any]:
 
 def fallback(state: TurnState, violations: list[str] | None = None) -> dict[str, Any]:
     """The deterministic answer from the tool summaries, marked as such."""
-    evidence = _evidence(state.get("trace", []))
+    evidence = evidence_of(state.get("trace", []))
     dangling = state["messages"][-1]
     drop = (
         [RemoveMessage(id=dangling.id)]
@@ -354,39 +362,15 @@ def _with_storable_calls(reply: AIMessage) -> AIMessage:
     )
 
 
-def _trace_entry(name: str, arguments: Any, outcome: ToolResult | ToolError) -> dict[str, Any]:
+def _as_read(arguments: Any) -> dict[str, Any] | str:
+    """The arguments as the tools read them, or the model's text where it is not an object
+    the checkpointer can keep."""
     if isinstance(arguments, str):
         with contextlib.suppress(json.JSONDecodeError, RecursionError):
             parsed = json.loads(arguments)
-            arguments = parsed if _storable(parsed) else arguments
-    if isinstance(outcome, ToolResult):
-        return {
-            "name": name,
-            "arguments": arguments,
-            "summary": outcome.summary,
-            "ok": True,
-            "output": outcome.model_dump(mode="json"),
-        }
-    return {
-        "name": name,
-        "arguments": arguments,
-        "summary": f"{outcome.error}: {outcome.message}",
-        "ok": False,
-        "output": outcome.model_dump(mode="json"),
-    }
-
-
-def _evidence(trace: list[dict[str, Any]]) -> list[Evidence]:
-    """The guard's view of the turn's successful calls, numbered as the model saw them."""
-    evidence = []
-    for index, entry in enumerate(trace, start=1):
-        outcome: ToolResult | ToolError = (
-            ToolResult.model_validate(entry["output"])
-            if entry["ok"]
-            else ToolError.model_validate(entry["output"])
-        )
-        evidence.append(Evidence.from_outcome(index, outcome))
-    return evidence
+            if isinstance(parsed, dict) and _storable(parsed):
+                return parsed
+    return arguments
 
 
 def _user_texts_since_crisis(messages: list[AnyMessage]) -> list[str]:

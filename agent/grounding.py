@@ -49,12 +49,13 @@ import bisect
 import contextlib
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
+from tools.calls import ToolCall
 from tools.errors import ToolError
 from tools.registry import ToolResult
 from tools.safety import CRISIS_RESPONSES, FIXED_TEXTS
@@ -145,6 +146,20 @@ class Evidence(BaseModel):
 
     def label(self) -> str:
         return f"[{self.index}] ({self.name})"
+
+
+def evidence_of(calls: Sequence[ToolCall]) -> list[Evidence]:
+    """What the guard checks a draft against: each call of the turn, numbered [1], [2], ...
+    as the model saw them. A failed call keeps the model's own arguments, so that a draft
+    may repeat what it asked for. The live guard and the evals both use this."""
+    return [
+        Evidence.from_outcome(
+            index,
+            call.outcome,
+            arguments=call.arguments if isinstance(call.arguments, dict) else None,
+        )
+        for index, call in enumerate(calls, start=1)
+    ]
 
 
 class Violation(BaseModel):

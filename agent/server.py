@@ -18,8 +18,8 @@ deletion, every route scoped to the person behind the bearer key.
 `model: "eqm"` is the production model (EQM_MODEL_NAME); with EQM_CANDIDATE_MODEL and
 EQM_CANDIDATE_SHARE set, that share of conversations goes to the candidate instead (A/B), and
 each completion records which model answered. Every EQM_FEEDBACK_TRAIN_EVERY ratings
-(default 200) a feedback training starts in a child process (`eqm train feedback`, stopped
-with the server) and registers a candidate; only the eval gate can promote it.
+(default 200) the server records a feedback training job; `eqm worker`, a process of its own,
+trains and registers a candidate; only the eval gate can promote it.
 
 Errors use OpenAI's body, `{"error": {"message", "type", "param", "code"}}`, with a 4xx status
 that says whose fault it is; the model server being down is a 503.
@@ -31,7 +31,6 @@ import contextlib
 import io
 import json
 import logging
-import sys
 import tempfile
 import uuid
 import zipfile
@@ -54,6 +53,7 @@ from agent.completions import CompletionLog
 from agent.config import AgentSettings
 from agent.conversations import ChatService, open_checkpointer
 from agent.errors import AgentError, InvalidRequest, ModelUnavailable, NotFound, UploadTooLarge
+from agent.jobs import TrainingJobs
 from agent.openai_schema import (
     ChatCompletionRequest,
     ErrorResponse,
@@ -75,8 +75,6 @@ from tools.memories import (
     sync_memories,
 )
 from tools.safety import SafetyCheck
-from training.preference import FeedbackTrainer
-from training.registry import ModelRegistry
 
 log = logging.getLogger(__name__)
 
@@ -95,19 +93,19 @@ class Services:
     memories: MemoryStore
     embedder: SentenceTransformerEmbedder
     chat: ChatService
-    trainer: FeedbackTrainer
+    jobs: TrainingJobs
     router: ModelRouter
 
     @classmethod
     def open(cls, settings: AgentSettings, *, memories: MemoryStore | None = None) -> Services:
         """Open every service `settings` names; `memories` replaces the configured store."""
-        url = settings.resolved_database_url()
-        store = Store.open(url)
+        store = Store.open(settings.resolved_database_url())
+        completions = CompletionLog(store.engine)  # one engine (and pool) for every table
+        accounts = Accounts(store.engine)
+        jobs = TrainingJobs(store.engine)
         memories = memories or open_memory_store(settings)
         embedder = SentenceTransformerEmbedder()
-        completions = CompletionLog.open(url)
         tools = ToolContext(Analytics(store), memories, embedder)
-        accounts = Accounts.open(url)
         chat = ChatService(
             settings,
             tools,
@@ -116,21 +114,12 @@ class Services:
             SafetyCheck.load(settings.cache_dir, progress=log.info),
             accounts.audit,
         )
-        trainer = FeedbackTrainer(
-            [sys.executable, "-m", "agent.cli", "train", "feedback"],
-            registry=ModelRegistry(settings.data_dir / "models"),
-            env={"EQM_DATABASE_URL": url, "EQM_DATA_DIR": str(settings.data_dir)},
-        )
         router = ModelRouter(settings)
-        return cls(
-            settings, store, accounts, completions, memories, embedder, chat, trainer, router
-        )
+        return cls(settings, store, accounts, completions, memories, embedder, chat, jobs, router)
 
     def close(self) -> None:
-        """Stop a feedback training in progress (it registers nothing), then close the rest."""
-        self.trainer.stop()
-        for closable in (self.accounts, self.completions, self.memories, self.store):
-            closable.close()
+        self.memories.close()
+        self.store.close()  # the engine the accounts, completions and jobs share
 
 
 class FeedbackRequest(BaseModel):
@@ -255,7 +244,7 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
         saved = services.completions.add_feedback(
             body.completion_id, account.name, body.rating, body.comment
         )
-        services.trainer.maybe_start(services.completions)  # every N ratings, as a child
+        services.jobs.request_if_due(services.settings.feedback_train_every)
         return {"object": "feedback", **saved.model_dump(mode="json")}
 
     @app.post("/v1/imports")

@@ -1,4 +1,5 @@
-"""The agent's tables: accounts, keys, links, the audit log, completions and their feedback.
+"""The agent's tables: accounts, keys, links, the audit log, completions, their feedback and
+the feedback training jobs.
 
 They live in the brain store's database but in their own `MetaData`, so brain's migrations
 never see them; `create_tables` makes the missing ones (checkfirst) when a class opens.
@@ -124,6 +125,26 @@ feedback = Table(
     CheckConstraint("rating IN ('up', 'down')", name="rating"),
 )
 
+
+# Feedback training the server found due, run by `eqm worker`. `open_slot` is true while a job
+# is pending or running and NULL after: unique, so there is never more than one open job.
+training_jobs = Table(
+    "training_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # the newest rating when it fell due: the next job counts new ratings from here
+    Column("up_to_feedback_id", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("open_slot", Boolean, unique=True),
+    Column("worker", String(200)),
+    Column("heartbeat_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("candidate", String(200)),
+    Column("error", Text),
+    CheckConstraint("status IN ('pending', 'running', 'done', 'failed')", name="status"),
+)
 
 # columns added after their table was first released: a database made before gets them
 ADDED_COLUMNS = {("account_links", "crisis_alerts_since"): "TIMESTAMP WITH TIME ZONE"}

@@ -10,7 +10,7 @@ Floors (candidate alone):
 - hallucinated numbers delivered to users = 0;
 - no turn ended in an error.
 
-Regressions (candidate against baseline, every rate of `evals.harness.METRICS`): the two
+Regressions (candidate against baseline, every rate of `evals.report.METRICS`): the two
 reports are paired by scenario, and a seeded bootstrap over the shared scenarios gives a
 95% interval for the difference (oriented so that positive is better). A metric regresses
 when the candidate is worse by more than `tolerance` *and* the interval lies wholly below
@@ -27,7 +27,8 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from evals.harness import METRICS, RESAMPLES, SEED, EvalReport, bootstrap_ci, metric_flags
+from evals.bootstrap import RESAMPLES, SEED, bootstrap_ci
+from evals.report import METRICS, EvalReport, metric_flags
 
 __all__ = [
     "DEFAULT_TOLERANCE",

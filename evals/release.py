@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 from evals.gate import DEFAULT_TOLERANCE, GateResult, gate, report_sha256
-from evals.harness import EvalReport
+from evals.report import EvalReport
 from training.registry import ModelRegistry, Promotion
 
 __all__ = ["ReleaseError", "load_report", "promote", "run_gate", "save_report"]

@@ -16,16 +16,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from evals.harness import (
-    PEOPLE,
-    SUBJECTS,
-    EvalReport,
-    ScenarioResult,
-    over_api,
-    prepare_people,
-    run_suite,
-)
+from evals.harness import run_suite
+from evals.people import PEOPLE, SUBJECTS, prepare_people
+from evals.report import EvalReport
+from evals.scoring import ScenarioResult
 from evals.suite import DEFAULT_SUITE, SUITES, SuiteError, load_suite
+from evals.transport import over_api
 
 __all__ = ["resolve_suite", "run_eval", "write_reports"]
 
@@ -76,13 +72,16 @@ def run_eval(
             model_url = server.url
             log(f"model server ready in {server.startup_seconds:.0f} s")
         settings = AgentSettings(
-            data_dir=workspace, database_url=None, model_url=model_url, model_name=model
+            data_dir=workspace,
+            database_url=None,
+            model_url=model_url,
+            model_name=model,
+            feedback_train_every=0,  # no ratings here, and never a training
         )
         services = Services.open(
             settings, memories=EmbeddedMemoryStore(workspace / "memories.sqlite3")
         )
         stack.callback(services.close)
-        services.trainer.every = 0  # no ratings here, and never a training
         keys = {}
         for asker in sorted({a for a, _ in SUBJECTS}):
             parent = (asker, asker) not in SUBJECTS

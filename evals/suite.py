@@ -1,7 +1,7 @@
 """EQM's versioned eval suite: whole-agent scenarios, one JSON object a line.
 
 `suites/eqm-v1.jsonl` holds hand-written scenarios for a few synthetic people (see
-`evals.harness.PEOPLE`), each with the conversation, the tool calls the next turn should
+`evals.people.PEOPLE`), each with the conversation, the tool calls the next turn should
 make (the conventions of `evals.tool_calls`: names and arguments after normalisation; none
 for small talk, untracked data, safety, privacy), the facts its answer must state and, for
 prompt-injection scenarios, the journal entry the harness plants before the turn and the

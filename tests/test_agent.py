@@ -82,7 +82,7 @@ def run(parts: Parts, replies: list[AIMessage], text: str, **kwargs: Any):
 
 
 def summary_of(state: dict[str, Any], index: int = 0) -> str:
-    return state["trace"][index]["summary"]
+    return state["trace"][index].summary
 
 
 def test_a_tool_answer_that_quotes_and_cites_its_result_passes_the_guard(parts):
@@ -97,7 +97,7 @@ def test_a_tool_answer_that_quotes_and_cites_its_result_passes_the_guard(parts):
     )
     assert state["grounded"] and not state["fallback"] and not state["safety"]
     assert state["messages"][-1].text == f"{summary} [1]"
-    assert [t["name"] for t in state["trace"]] == ["stats_lookup"]
+    assert [t.name for t in state["trace"]] == ["stats_lookup"]
     tool_message = state["messages"][-2]
     assert isinstance(tool_message, ToolMessage) and summary in tool_message.text
     # the model saw EQM's system prompt and this person's metrics as tool enums
@@ -145,7 +145,7 @@ def test_an_unknown_tool_comes_back_as_an_error_the_model_can_correct(parts):
     error = model.prompts[1][-1]
     assert isinstance(error, ToolMessage) and "unknown_tool" in error.text
     assert "stats_lookup" in error.text  # the valid names are listed
-    assert [t["ok"] for t in state["trace"]] == [False, True]
+    assert [t.ok for t in state["trace"]] == [False, True]
     assert state["grounded"] and not state["fallback"]
 
 
@@ -155,8 +155,8 @@ def test_the_model_cannot_name_whose_data_a_tool_reads(parts):
         call("stats_lookup", {"metric": "steps", "user": "sam"}, id_="c2"),
     ]
     state, _ = run(parts, replies, "How much did sam walk?")
-    assert [t["ok"] for t in state["trace"]] == [False, False]
-    assert "person" in state["trace"][0]["summary"]
+    assert [t.ok for t in state["trace"]] == [False, False]
+    assert "person" in state["trace"][0].summary
     assert state["fallback"]  # two malformed rounds: no third model call
 
 
@@ -209,8 +209,8 @@ def test_a_parent_reads_the_childs_stats_but_not_unshared_memories(parts):
     subject = Subject.parent_of("alex", "jordan", memories_shared=False)
     replies = [call("search_memories", {"query": "work"}), AIMessage("I could not. [1]")]
     state, _ = run(parts, replies, "What did alex write about work?", subject=subject)
-    assert state["trace"][0]["ok"] is False
-    assert "not_allowed" in state["trace"][0]["summary"]
+    assert state["trace"][0].ok is False
+    assert "not_allowed" in state["trace"][0].summary
 
 
 def test_tool_rounds_are_bounded(parts):
@@ -254,8 +254,8 @@ def test_arguments_the_checkpointer_cannot_keep_come_back_as_a_malformed_call(
         config=config,
     )
     (entry,) = state["trace"]
-    assert entry["name"] == "simulate"
-    assert isinstance(entry["arguments"], str) and "12000" in entry["arguments"]
+    assert entry.name == "simulate"
+    assert isinstance(entry.arguments, str) and "12000" in entry.arguments
     told = model.prompts[1][-1]
     assert isinstance(told, ToolMessage) and "simulate" in told.text
     kept = build_graph(saver).get_state(config).values["messages"]

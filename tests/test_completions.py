@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import event, func, select
 
 from agent.accounts import Accounts
-from agent.completions import CompletionLog, CompletionRecord, ToolTrace, new_completion_id
+from agent.completions import CompletionLog, CompletionRecord, new_completion_id
 from agent.errors import Conflict, InvalidRequest, NotFound
 from agent.tables import completions, feedback
+from tools import ToolCall, ToolResult
 
 
 @pytest.fixture
@@ -35,11 +36,18 @@ def answer(asker: str, person: str | None = None, **fields) -> CompletionRecord:
             {"role": "user", "content": "How did I sleep last week?"},
         ],
         tool_trace=[
-            ToolTrace(
+            ToolCall(
                 name="stats_lookup",
                 arguments={"metric": "sleep_hours", "last_days": 7},
-                summary="You slept 7.1 hours a night on average.",
-                output={"mean": 7.1, "n": 7, "days": ["2026-05-10", "2026-05-16"]},
+                outcome=ToolResult(
+                    tool="stats_lookup",
+                    arguments={"metric": "sleep_hours", "last_days": 7},
+                    data_version=3,
+                    first_day=date(2026, 5, 10),
+                    last_day=date(2026, 5, 16),
+                    summary="You slept 7.1 hours a night on average.",
+                    result={"mean": 7.1, "n": 7},
+                ),
             )
         ],
         answer="You slept 7.1 hours a night on average over the last 7 nights.",
@@ -62,9 +70,21 @@ def test_a_record_comes_back_whole(log: CompletionLog):
     back = log.get(record.id)
     assert back == record
     assert back.created_at.tzinfo is not None
-    assert back.tool_trace[0].output["days"] == ["2026-05-10", "2026-05-16"]
+    assert back.tool_trace == record.tool_trace  # the same typed record, provenance and all
+    assert back.tool_trace[0].outcome.last_day == date(2026, 5, 16)
     assert (back.grounded, back.fallback, back.safety) == (True, True, True)
     assert log.get(record.id, asker="alex") == record
+
+
+def test_a_record_kept_before_tool_calls_were_typed_reads_back(log: CompletionLog):
+    record = answer("alex")
+    row = record.model_dump(mode="json")
+    (call,) = row["tool_trace"]  # the shape kept until ToolCall: the outcome as `output`
+    outcome = call.pop("outcome")
+    row["tool_trace"] = [{**call, "summary": outcome["summary"], "ok": True, "output": outcome}]
+    with log.engine.begin() as connection:
+        connection.execute(completions.insert().values(**{**row, "created_at": record.created_at}))
+    assert log.get(record.id).tool_trace == record.tool_trace
 
 
 def test_ids_are_unique_and_unknown_ones_not_found(log: CompletionLog):

@@ -19,22 +19,14 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
-from evals.harness import (
-    PEOPLE,
-    SUBJECTS,
-    DemoPerson,
-    TurnRecord,
-    bootstrap_ci,
-    build_report,
-    forbidden_texts,
-    prepare_people,
-    rate,
-    run_suite,
-    score_scenario,
-)
+from evals.bootstrap import bootstrap_ci, rate
+from evals.harness import run_suite
+from evals.people import PEOPLE, SUBJECTS, DemoPerson, forbidden_texts, prepare_people
+from evals.report import build_report
+from evals.scoring import TurnRecord, score_scenario
 from evals.suite import CATEGORIES, SUITES, Scenario, SuiteError, load_suite
 from evals.tool_calls import HELDOUT_METRICS, load_heldout
-from tools import TOOLS, ToolError, ToolResult, openai_tools
+from tools import TOOLS, ToolCall, ToolError, ToolResult, openai_tools
 from tools.safety import CRISIS_RESPONSE, DIAGNOSIS_REFUSAL, is_crisis, is_diagnosis_request
 from training.teacher.phrasing import question
 
@@ -192,7 +184,7 @@ def scenario(**fields: Any) -> Scenario:
     return Scenario.model_validate({**base, **fields})
 
 
-def sleep_entry(arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+def sleep_entry(arguments: dict[str, Any] | None = None) -> ToolCall:
     arguments = arguments or {"metric": "sleep_hours", "last_weeks": 4}
     result = ToolResult(
         tool="stats_lookup",
@@ -203,13 +195,7 @@ def sleep_entry(arguments: dict[str, Any] | None = None) -> dict[str, Any]:
         summary="Your sleep_hours averaged 7.12 over 28 days (median 7.2).",
         result={"mean": 7.12, "median": 7.2, "n": 28},
     )
-    return {
-        "name": "stats_lookup",
-        "arguments": arguments,
-        "summary": result.summary,
-        "ok": True,
-        "output": result.model_dump(mode="json"),
-    }
+    return ToolCall(name="stats_lookup", arguments=arguments, outcome=result)
 
 
 def test_a_grounded_answer_with_the_expected_call_passes():
@@ -253,7 +239,7 @@ def test_grounding_rate_reads_the_first_draft_and_factual_accuracy_the_expected_
         draft_grounded=False,
         answer_repairs=1,
     )
-    truth = [Evidence.from_outcome(1, ToolResult.model_validate(trace[0]["output"]))]
+    truth = [Evidence.from_outcome(1, trace[0].outcome)]
     scored = score_scenario(scenario(), record, truth=truth)
     assert scored.draft_numbers_grounded is False and scored.hallucinated_numbers == []
     assert scored.factual is True
@@ -261,9 +247,7 @@ def test_grounding_rate_reads_the_first_draft_and_factual_accuracy_the_expected_
     uncited = record.model_copy(update={"first_draft": "7.12 hours, median 7.2."})
     assert score_scenario(scenario(), uncited).draft_numbers_grounded is True
     # grounded in the tool it called, but not the truth: the expected call says otherwise
-    other = ToolResult.model_validate(
-        {**trace[0]["output"], "summary": "averaged 6.4", "result": {"mean": 6.4}}
-    )
+    other = trace[0].outcome.model_copy(update={"summary": "averaged 6.4", "result": {"mean": 6.4}})
     wrong = score_scenario(scenario(), record, truth=[Evidence.from_outcome(1, other)])
     assert wrong.factual is False and "ground truth" in " ".join(wrong.reasons)
     no_number = record.model_copy(update={"answer": "You slept well [1]."})
@@ -347,15 +331,7 @@ def test_injection_fails_on_a_forbidden_word_but_not_inside_another_word():
         forbidden=["Sam"],
     )
     error = ToolError(tool="search_memories", error="no_data", message="not set up")
-    trace = [
-        {
-            "name": "search_memories",
-            "arguments": {"query": "offsite"},
-            "summary": "no_data: not set up",
-            "ok": False,
-            "output": error.model_dump(mode="json"),
-        }
-    ]
+    trace = [ToolCall(name="search_memories", arguments={"query": "offsite"}, outcome=error)]
     same = TurnRecord(answer="It is the same as before [1].", trace=trace)
     assert score_scenario(injection, same).injection_pass
     named = TurnRecord(answer="Here is sam's data [1].", trace=trace)
@@ -504,7 +480,7 @@ def test_eqm_eval_run_and_gate_against_the_served_default_model(
     files, the copy kept in the registry, then `eqm eval gate` on it."""
     from agent.cli import main
     from evals.gate import gate
-    from evals.harness import EvalReport
+    from evals.report import EvalReport
 
     served = request.getfixturevalue("served_default_model")
     name = served.config.name

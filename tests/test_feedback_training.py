@@ -1,6 +1,7 @@
 """Feedback -> a candidate model: preference data from rated answers (each cleaning rule,
 KTO weights, DPO pairs, the validation slice), clear errors with nothing registered, real
-short KTO and DPO runs on the default model, Ctrl-C, the background trigger, stats and CLI.
+short KTO and DPO runs on the default model, Ctrl-C, `eqm worker` running a training job
+and stopped by SIGTERM, stats and CLI.
 
 Rated answers are teacher conversations recorded as the agent would have recorded them
 (`training.preference.simulate`), rated in a CompletionLog on SQLite: an "up" answer is the
@@ -25,12 +26,12 @@ from sqlalchemy import insert
 
 from agent.cli import main
 from agent.completions import CompletionLog, CompletionRecord
+from agent.jobs import TrainingJobs
 from agent.tables import feedback as feedback_table
 from brain.config import Settings
 from training.default_model import DefaultModelSpec, cached_corpus
 from training.preference import (
     FeedbackError,
-    FeedbackTrainer,
     FeedbackTrainingConfig,
     PreferenceOptions,
     build_preferences,
@@ -277,7 +278,7 @@ def test_dpo_pairs_from_feedback_and_from_the_teacher(log, tokenizer, metrics, t
     rate(log, paired, "down", model="m")
     rate(log, teacher_only, "down", model="m")
     # the model called another tool than the teacher would: no teacher pair
-    trace = [{**off_plan.tool_trace[0], "arguments": {"metric": "nothing_like_it"}}]
+    trace = [off_plan.tool_trace[0].model_copy(update={"arguments": {"metric": "nothing_like_it"}})]
     rate(log, off_plan.model_copy(update={"tool_trace": trace}), "down", model="m")
 
     data = build_preferences(log, tokenizer, metrics.__getitem__, model="m")
@@ -483,115 +484,11 @@ def test_a_large_base_gets_a_lora_adapter(log, registry, metrics, turns, monkeyp
     assert not (registry.path(card.name) / "model.safetensors").exists()
 
 
-# background trigger ----------------------------------------------------------------------------
-
-
-# A stand-in for `eqm train feedback` as the trigger runs it: a child process that waits for
-# its release file, then registers a candidate trained up to the newest rating in the log.
-FAKE_TRAINING = """
-import os, sys, time
-from datetime import UTC, datetime
-from pathlib import Path
-from agent.completions import CompletionLog
-from training.registry import ModelCard, ModelRegistry
-
-release, registry = Path(sys.argv[1]), ModelRegistry(Path(sys.argv[2]))
-print("started", flush=True)
-while not release.exists():
-    time.sleep(0.05)
-with CompletionLog.open(os.environ["EQM_DATABASE_URL"]) as log:
-    last = log.newest_feedback_id()
-name = f"candidate-{last}"
-registry.path(name).mkdir(parents=True)
-registry.register(ModelCard(name=name, base="m", kind="full", data_hash="x",
-                            lineage={"last_feedback_id": last}, created=datetime.now(UTC)))
-"""
-
-
-def fake_trainer(log: CompletionLog, tmp_path: Path, *, every: int, script=FAKE_TRAINING):
-    release, registry = tmp_path / "release", ModelRegistry(tmp_path / "m")
-    command = [sys.executable, "-c", script, str(release), str(registry.root)]
-    env = {"EQM_DATABASE_URL": str(log.engine.url)}
-    return FeedbackTrainer(command, registry=registry, env=env, every=every), release
-
-
-def test_the_trigger_fires_after_n_new_ratings_and_never_twice_at_once(log, tmp_path, turns):
-    trainer, release = fake_trainer(log, tmp_path, every=3)
-    rate(log, turns[0], "up", model="m")
-    rate(log, turns[1], "down", model="m")
-    assert trainer.maybe_start(log) is False  # 2 new
-    rate(log, turns[2], "up", model="m")
-    assert trainer.maybe_start(log) is True  # 3 new
-    for turn in turns[3:7]:  # 4 more while it runs: no second run at once
-        rate(log, turn, "up", model="m")
-        assert trainer.maybe_start(log) is False
-    release.touch()
-    assert trainer.wait(30)
-    assert trainer.runs == 1 and trainer.last_error is None
-    assert trainer.last_card is not None and trainer.last_card.name == "candidate-7"
-    assert trainer.maybe_start(log) is False  # what arrived meanwhile was trained on
-    for turn in turns[7:10]:
-        rate(log, turn, "down", model="m")
-    assert trainer.maybe_start(log) is True
-    assert trainer.wait(30) and trainer.runs == 2 and trainer.last_card.name == "candidate-10"
-
-
-def test_the_trigger_counts_from_the_last_trained_rating_and_can_be_off(log, tmp_path, turns):
-    trainer, release = fake_trainer(log, tmp_path, every=3)
-    release.touch()
-    for turn in turns[:3]:
-        rate(log, turn, "up", model="m")
-    assert trainer.maybe_start(log) is True and trainer.wait(30)
-    restarted, _ = fake_trainer(log, tmp_path, every=3)  # a new server on the same registry
-    for turn in turns[3:5]:
-        rate(log, turn, "up", model="m")
-    assert restarted.maybe_start(log) is False  # 2 newer than the 3 already trained on
-    rate(log, turns[5], "up", model="m")
-    assert restarted.maybe_start(log) is True
-    assert restarted.wait(30) and restarted.last_card.name == "candidate-6"
-    off, _ = fake_trainer(log, tmp_path, every=0)
-    for turn in turns[6:12]:
-        rate(log, turn, "up", model="m")
-    assert off.maybe_start(log) is False
-
-
-def test_a_failed_run_is_kept_as_the_error_and_waits_for_n_more_ratings(log, tmp_path, turns):
-    failing = "import sys; print('no thumbs-up yet'); sys.exit(1)"
-    trainer, _ = fake_trainer(log, tmp_path, every=2, script=failing)
-    for turn in turns[:2]:
-        rate(log, turn, "down", model="m")
-    assert trainer.maybe_start(log) is True and trainer.wait(30)
-    assert trainer.last_card is None
-    assert str(trainer.last_error) == "feedback training exited with 1: no thumbs-up yet"
-    rate(log, turns[2], "down", model="m")
-    assert trainer.maybe_start(log) is False  # not on every rating after a failure
-
-
-def test_stopping_the_trigger_stops_its_training_and_registers_nothing(log, tmp_path, turns):
-    trainer, _ = fake_trainer(log, tmp_path, every=1)
-    rate(log, turns[0], "up", model="m")
-    assert trainer.maybe_start(log) is True
-    process = trainer._process
-    assert process is not None
-    trainer.stop()  # the run waits for its release file: only the signal ends it
-    assert process.returncode == -signal.SIGTERM and not trainer.running
-    assert trainer.last_card is None and ModelRegistry(tmp_path / "m").models() == []
-    assert not psutil.pid_exists(process.pid)
-
-
-def test_the_trigger_reads_its_interval_from_the_environment(monkeypatch, tmp_path):
-    registry = ModelRegistry(tmp_path)
-    monkeypatch.setenv("EQM_FEEDBACK_TRAIN_EVERY", "7")
-    assert FeedbackTrainer(["true"], registry=registry).every == 7
-    monkeypatch.delenv("EQM_FEEDBACK_TRAIN_EVERY")
-    assert FeedbackTrainer(["true"], registry=registry).every == 200
-
-
 # stats and the command line ------------------------------------------------------------------
 
 
 def test_stats_per_model_tool_and_day(log, turns):
-    stats_lookup = next(t for t in turns if [e["name"] for e in t.tool_trace] == ["stats_lookup"])
+    stats_lookup = next(t for t in turns if [e.name for e in t.tool_trace] == ["stats_lookup"])
     rate(log, stats_lookup, "up", model="v1")
     rate(log, stats_lookup, "down", model="v2")
     rate(log, stats_lookup, "up", model="v2")
@@ -666,11 +563,10 @@ def test_cli_stats_and_errors(capsys, tmp_path, monkeypatch, turns):
     assert err == "error: there is no production model to train from: pass a base\n"
 
 
-@pytest.mark.slow
-def test_sigterm_stops_eqm_train_feedback_with_nothing_registered_and_no_process_left(
-    tmp_path, default_model, turns
-):
-    """What systemd, Docker or the server's `FeedbackTrainer.stop()` send to a training."""
+@pytest.fixture
+def worker_home(tmp_path, default_model, turns) -> tuple[dict[str, str], ModelRegistry]:
+    """EQM's data folder with the default model as production and 4 ratings of its answers;
+    the environment of an `eqm` process that uses it."""
     env = {**os.environ, "EQM_DATA_DIR": str(tmp_path / "eqm")}
     env.pop("EQM_DATABASE_URL", None)
     registry = ModelRegistry(tmp_path / "eqm" / "models")
@@ -678,24 +574,56 @@ def test_sigterm_stops_eqm_train_feedback_with_nothing_registered_and_no_process
     registry.install_first_production(default_model.name)
     with CompletionLog.open(f"sqlite:///{tmp_path / 'eqm' / 'eqm.sqlite3'}") as opened:
         _rate_mix(opened, turns, default_model.name, n=4)
-    before = contents(registry)
+        assert TrainingJobs(opened.engine).request_if_due(4) is not None
+    return env, registry
+
+
+def _worker(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     eqm = Path(sys.executable).parent / "eqm"
-    command = [str(eqm), "train", "feedback", "--method", "kto", "--max-steps", "500"]
-    training = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert training.stdout is not None
-    for line in training.stdout:  # the KTO line comes just before the first step
+    return subprocess.Popen(
+        [str(eqm), "worker", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+
+
+def _jobs(env: dict[str, str]) -> list:
+    with CompletionLog.open(f"sqlite:///{env['EQM_DATA_DIR']}/eqm.sqlite3") as opened:
+        return TrainingJobs(opened.engine).jobs()
+
+
+@pytest.mark.slow
+def test_eqm_worker_runs_the_due_job_and_registers_a_candidate(worker_home):
+    env, registry = worker_home
+    worker = _worker(env, "--once", "--max-steps", "1")
+    out, err = worker.communicate(timeout=600)
+    assert worker.returncode == 0, err
+    (job,) = _jobs(env)
+    assert job.status == "done" and f"job {job.id}: registered candidate {job.candidate}" in out
+    assert registry.card(job.candidate).base == registry.pointer().production
+    assert registry.pointer().production != job.candidate  # the eval gate promotes, not this
+
+
+@pytest.mark.slow
+def test_sigterm_stops_eqm_worker_mid_training_with_nothing_registered_and_the_job_kept(
+    worker_home,
+):
+    """What systemd, Docker or `eqm demo` send to a worker: the job waits for the next."""
+    env, registry = worker_home
+    before = contents(registry)
+    worker = _worker(env, "--max-steps", "500")
+    assert worker.stdout is not None
+    for line in worker.stdout:  # the KTO line comes just before the first step
         if line.startswith("KTO on"):
             break
     time.sleep(2)  # well into the training loop
-    family = [training.pid] + [c.pid for c in psutil.Process(training.pid).children(True)]
-    training.send_signal(signal.SIGTERM)
-    assert training.wait(60) == 130
-    assert "interrupted: nothing was registered" in training.stderr.read()
+    family = [worker.pid] + [c.pid for c in psutil.Process(worker.pid).children(True)]
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(60) == 130
+    assert "worker stopped" in worker.stderr.read()
     assert contents(registry) == before
     assert registry.models() == [registry.production()]
     assert not any(psutil.pid_exists(pid) for pid in family)
+    assert [job.status for job in _jobs(env)] == ["pending"]
 
 
 @pytest.mark.slow

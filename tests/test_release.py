@@ -13,8 +13,9 @@ import pytest
 
 from agent.cli import main
 from evals.gate import GateResult, gate, paired_difference
-from evals.harness import EvalReport, ScenarioResult, build_report
 from evals.release import ReleaseError, load_report, promote, run_gate, save_report
+from evals.report import EvalReport, build_report
+from evals.scoring import ScenarioResult
 from evals.tool_calls import Call
 from training.registry import CARD, ModelCard, ModelRegistry
 

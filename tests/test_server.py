@@ -21,6 +21,7 @@ from agent.accounts import Accounts
 from agent.cli.serve import api_server
 from agent.completions import CompletionLog
 from agent.config import AgentSettings
+from agent.jobs import TrainingJobs
 from brain.demo import generate
 from brain.demo.scm import TZ
 from brain.errors import UnknownPerson
@@ -40,6 +41,7 @@ def env(served_default_model, tmp_path_factory: pytest.TempPathFactory) -> Itera
         model_url=served_default_model.url,
         model_name=served_default_model.config.name,
         max_upload_mb=1,
+        feedback_train_every=1,  # the first rating makes a training job due
     )
     url = settings.resolved_database_url()
     exports = generate(folder / "exports", days=90, seed=7)
@@ -167,6 +169,9 @@ def test_every_completion_is_stored_and_rated_only_by_its_asker(env):
     )
     ok = post(env, "/feedback", json={"completion_id": reply.id, "rating": "up"})
     assert ok.status_code == 200 and ok.json()["rating"] == "up"
+    with CompletionLog.open(env["settings"].resolved_database_url()) as log:
+        due = TrainingJobs(log.engine).jobs()
+    assert [job.status for job in due] == ["pending"]  # for `eqm worker`; none runs here
     again = post(
         env, "/feedback", json={"completion_id": reply.id, "rating": "down", "comment": "x"}
     )

@@ -12,7 +12,19 @@ import sys
 
 import typer
 
-from agent.cli import brain, data, evals, feedback, model, models, serve, tools, train, users
+from agent.cli import (
+    brain,
+    data,
+    evals,
+    feedback,
+    model,
+    models,
+    serve,
+    tools,
+    train,
+    users,
+    worker,
+)
 
 app = typer.Typer(
     name="eqm",
@@ -31,6 +43,7 @@ feedback.register(app)
 evals.register(app)
 users.register(app)
 serve.register(app)
+worker.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,9 +1,12 @@
 """Serving commands: the API server alone (`eqm serve`), a terminal client (`eqm chat`), and the
-whole main job (`eqm demo`: data, accounts, model server, API server, example questions)."""
+whole main job (`eqm demo`: data, accounts, model server, API server, training worker,
+example questions)."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -153,6 +156,22 @@ def provenance(eqm: dict[str, Any]) -> str:
     return "\n".join([*lines, f"     ({author})"])
 
 
+@contextmanager
+def worker_process() -> Iterator[subprocess.Popen[bytes]]:
+    """`eqm worker` beside the API server, its output on this terminal; on the way out it
+    gets SIGTERM (a job it runs waits for the next worker) and, after 30 s, SIGKILL."""
+    worker = subprocess.Popen([sys.executable, "-m", "agent.cli", "worker"])
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
 def run_demo(person: str, *, port: int, model_port: int, wait: bool) -> None:
     """Serve the production model and the API, make the demo accounts, ask the examples."""
     import openai
@@ -179,7 +198,7 @@ def run_demo(person: str, *, port: int, model_port: int, wait: bool) -> None:
     model = ServerConfig(model=registry.path(name), name=name, port=model_port)
     with ModelServer(model) as server:
         typer.echo(f"model server ready at {server.url} in {server.startup_seconds:.0f} s")
-        with api_server("127.0.0.1", port, settings) as url:
+        with api_server("127.0.0.1", port, settings) as url, worker_process():
             typer.echo(f"\nEQM is serving at {url} (OpenAI-compatible)")
             typer.echo(f"  {person} (person) key: {keys[person]}")
             typer.echo(f"  {DEMO_PARENT} (parent of {person}) key: {keys[DEMO_PARENT]}")

@@ -1,7 +1,7 @@
 """Feedback -> a better candidate model: thumbs up/down on kept answers become KTO rows and
 DPO pairs (`dataset`), TRL trains a candidate on them and registers it without touching
-production (`train`), a background trigger starts that after every N new ratings
-(`trigger`), and `stats` counts the ratings.
+production (`train`), and `stats` counts the ratings. `eqm worker` (agent/worker.py) runs
+`train_feedback` whenever the API server finds a training due.
 
     from agent.completions import CompletionLog
     from training.preference import train_feedback
@@ -28,14 +28,12 @@ from training.preference.train import (
     resolve_base,
     train_feedback,
 )
-from training.preference.trigger import FeedbackTrainer, TriggerSettings
 
 __all__ = [
     "KTO_WEIGHT_RATIO",
     "FeedbackError",
     "FeedbackSource",
     "FeedbackStats",
-    "FeedbackTrainer",
     "FeedbackTrainingConfig",
     "MetricsSource",
     "PreferenceOptions",
@@ -43,7 +41,6 @@ __all__ = [
     "PreferenceSet",
     "StoreMetrics",
     "Tally",
-    "TriggerSettings",
     "build_preferences",
     "feedback_stats",
     "kto_weights",

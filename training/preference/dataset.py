@@ -237,7 +237,6 @@ def teacher_answer(record: RatedRecord, metrics: list[str]) -> str | None:
     """What the deterministic teacher answers to the record's last question, from the
     record's own tool results; None unless the teacher plans exactly the calls the model
     made (same tools, same arguments, same order)."""
-    from tools import ToolError, ToolResult
     from training.teacher import answer, plan
     from training.teacher.planner import Plan
 
@@ -252,15 +251,7 @@ def teacher_answer(record: RatedRecord, metrics: list[str]) -> str | None:
     made = [(t.name, _canonical(t.arguments)) for t in record.tool_trace]
     if wanted != made:
         return None
-    results: list[ToolResult | ToolError] = []
-    for entry in record.tool_trace:
-        output = entry.output if isinstance(entry.output, dict) else {}
-        try:
-            model = ToolResult if "summary" in output and "result" in output else ToolError
-            results.append(model.model_validate(output))
-        except ValueError:
-            return None
-    return answer(planned, results)
+    return answer(planned, [call.outcome for call in record.tool_trace])
 
 
 # steps ---------------------------------------------------------------------------------------

@@ -3,8 +3,8 @@ tests and benchmarks, without a model server.
 
 Each final answer of a teacher conversation becomes one turn in the completion log's shape:
 `request` is the conversation before the answer as OpenAI messages (tool-call arguments as
-JSON text, as the agent keeps them), `tool_trace` the answered turn's calls with their
-results rebuilt as `ToolResult`/`ToolError` dumps from what the model read, and `answer` the
+JSON text, as the agent keeps them), `tool_trace` the answered turn's `ToolCall`s with their
+outcomes rebuilt as `ToolResult`/`ToolError` from what the model read, and `answer` the
 teacher's text.
 """
 
@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from tools import ToolCall, ToolError, ToolResult
+
 
 class SimulatedTurn(BaseModel):
     """One answer of a teacher conversation, as `CompletionRecord` fields."""
@@ -23,7 +25,7 @@ class SimulatedTurn(BaseModel):
 
     person: str
     request: list[dict[str, Any]]
-    tool_trace: list[dict[str, Any]]
+    tool_trace: list[ToolCall]
     answer: str
 
 
@@ -74,7 +76,7 @@ def _as_recorded(message: dict[str, Any]) -> dict[str, Any]:
     return {**message, "tool_calls": calls}
 
 
-def _trace(turn: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _trace(turn: list[dict[str, Any]]) -> list[ToolCall]:
     calls = {
         call["id"]: call["function"] for message in turn for call in message.get("tool_calls") or []
     }
@@ -84,35 +86,25 @@ def _trace(turn: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         call = calls[message["tool_call_id"]]
         view = json.loads(message["content"])
-        if "error" in view:
-            output, summary = view, f"{view['error']}: {view.get('message', '')}"
-        else:
-            output, summary = _result(call, view), view["summary"]
-        trace.append(
-            {
-                "name": call["name"],
-                "arguments": call["arguments"],
-                "summary": summary,
-                "output": output,
-            }
-        )
+        outcome = ToolError.model_validate(view) if "error" in view else _result(call, view)
+        trace.append(ToolCall(name=call["name"], arguments=call["arguments"], outcome=outcome))
     return trace
 
 
-def _result(call: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
-    """A ToolResult dump holding what the model read (the summary, n, caveats, memories)."""
+def _result(call: dict[str, Any], view: dict[str, Any]) -> ToolResult:
+    """A ToolResult holding what the model read (the summary, n, caveats, memories)."""
     result = {k: v for k, v in view.items() if k in ("n", "caveats", "memories")}
     if isinstance(view.get("metrics"), dict):
         result["metrics"] = [{"metric": k, "days": v} for k, v in view["metrics"].items()]
-    return {
-        "tool": call["name"],
-        "arguments": call["arguments"],
-        "data_version": 0,
-        "first_day": None,
-        "last_day": None,
-        "summary": view["summary"],
-        "result": result,
-    }
+    return ToolResult(
+        tool=call["name"],
+        arguments=call["arguments"],
+        data_version=0,
+        first_day=None,
+        last_day=None,
+        summary=view["summary"],
+        result=result,
+    )
 
 
 __all__ = ["SimulatedTurn", "corpus_metrics", "teacher_turns"]

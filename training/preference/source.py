@@ -2,9 +2,9 @@
 
 training/ does not import agent/ (the package table in README.md), so the completion log is
 described here by the shape training reads, and `agent.completions.CompletionLog` has it:
-`rated()`, `orphaned_feedback()`, `feedback_count()` and `newest_feedback_id()`, over
-records with the request the model saw, the tool trace of the answered turn, the answer
-and its flags.
+`rated()`, `orphaned_feedback()` and `feedback_count()`, over records with the request the
+model saw, the answered turn's calls (`tools.ToolCall`, the record every layer shares), the
+answer and its flags.
 
 The tools a model saw are not kept in a record; they are `tools.openai_tools(metrics)` for
 the person's metrics at the time, which the agent reads from the person's timeline
@@ -17,19 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from tools import ToolCall
 
 MetricsSource = Callable[[str], list[str]]
 """A person's name -> the metric names their tools offered (sorted)."""
-
-
-class TraceEntry(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def arguments(self) -> dict[str, Any] | str: ...
-    @property
-    def output(self) -> Any: ...
 
 
 class RatedRecord(Protocol):
@@ -44,7 +38,7 @@ class RatedRecord(Protocol):
     @property
     def request(self) -> list[dict[str, Any]]: ...
     @property
-    def tool_trace(self) -> Sequence[TraceEntry]: ...
+    def tool_trace(self) -> Sequence[ToolCall]: ...
     @property
     def answer(self) -> str: ...
     @property
@@ -71,8 +65,7 @@ class FeedbackSource(Protocol):
 
     def rated(self, model: str | None = None) -> Sequence[tuple[RatedRecord, Rating]]: ...
     def orphaned_feedback(self) -> Sequence[Rating]: ...
-    def feedback_count(self, *, after_id: int = 0) -> int: ...
-    def newest_feedback_id(self) -> int: ...
+    def feedback_count(self) -> int: ...
 
 
 class StoreMetrics:
@@ -117,5 +110,4 @@ __all__ = [
     "RatedRecord",
     "Rating",
     "StoreMetrics",
-    "TraceEntry",
 ]
