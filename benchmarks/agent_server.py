@@ -27,18 +27,14 @@ from pathlib import Path
 import openai
 import psutil
 
-from agent.accounts import Accounts
 from agent.cli.serve import api_server
-from agent.completions import CompletionLog
 from agent.config import AgentSettings
-from agent.conversations import ChatService, open_checkpointer
+from agent.conversations import ChatService
 from agent.openai_schema import ChatMessage
-from brain.analytics.service import Analytics
+from agent.server import Services
 from brain.demo import generate
 from brain.demo.scm import TZ
-from brain.store import Store
-from tools import Subject, ToolContext
-from tools.safety import SafetyCheck
+from tools import Subject
 from training.registry import ModelRegistry
 from training.serving import ModelServer, ServerConfig, free_port
 
@@ -68,17 +64,18 @@ def main() -> None:
             settings = AgentSettings(
                 data_dir=folder / "data", model_url=server.url, model_name=name, rate_limit=""
             )
-            url = settings.resolved_database_url()
-            with Store.open(url) as store:
+            services = Services.open(settings)
+            try:
                 for path in generate(folder / "exports", days=365, seed=7):
-                    store.import_file("alex", path, timezone=TZ.key)
-                overhead = agent_overhead(settings, store, name, args.turns)
-            with Accounts.open(url) as accounts:
-                key = accounts.create_user("alex")[1]
-            with api_server("127.0.0.1", free_port(), settings) as api:
-                client = openai.OpenAI(base_url=api, api_key=key, timeout=120)
-                latencies = [timed(client) for _ in range(args.turns)]
-                load = load_test(api, key, args.concurrency, args.seconds)
+                    services.store.import_file("alex", path, timezone=TZ.key)
+                key = services.accounts.create_user("alex")[1]
+                overhead = agent_overhead(services.chat, name, args.turns)
+                with api_server("127.0.0.1", free_port(), settings, services) as api:
+                    client = openai.OpenAI(base_url=api, api_key=key, timeout=120)
+                    latencies = [timed(client) for _ in range(args.turns)]
+                    load = load_test(api, key, args.concurrency, args.seconds)
+            finally:
+                services.close()
     print(f"model {name}, {args.turns} turns of {QUESTION!r}\n")
     print("| measure | p50 | p95 | aim |\n| --- | ---: | ---: | --- |")
     print(
@@ -99,21 +96,11 @@ def main() -> None:
     print(f"resident memory every minute (MB): {per_minute} -> {rss[-1] / 2**20:.0f} at the end")
 
 
-def agent_overhead(settings: AgentSettings, store: Store, model: str, turns: int) -> list[float]:
+def agent_overhead(chat: ChatService, model: str, turns: int) -> list[float]:
     """Turn time minus model time, in-process, after one warm-up turn."""
-    url = settings.resolved_database_url()
-    with CompletionLog.open(url) as log, Accounts.open(url) as accounts:
-        chat = ChatService(
-            settings,
-            ToolContext(Analytics(store)),
-            log,
-            open_checkpointer(settings),
-            SafetyCheck.load(settings.cache_dir),
-            accounts.audit,
-        )
-        message = [ChatMessage(role="user", content=QUESTION)]
-        chat.turn(Subject.self_("alex"), message, model=model)
-        outcomes = [chat.turn(Subject.self_("alex"), message, model=model) for _ in range(turns)]
+    message = [ChatMessage(role="user", content=QUESTION)]
+    chat.turn(Subject.self_("alex"), message, model=model)
+    outcomes = [chat.turn(Subject.self_("alex"), message, model=model) for _ in range(turns)]
     return [o.seconds - o.model_seconds for o in outcomes]
 
 

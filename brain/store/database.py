@@ -43,17 +43,24 @@ def driver_syntax(connection: Connection) -> DriverSyntax:
     return _SQLITE if connection.dialect.name == "sqlite" else _PSYCOPG
 
 
+# One engine serves every table of a process (the API server's threads share it): room for
+# as many connections as it has request threads, opened only as they are needed.
+POOL = {"pool_size": 10, "max_overflow": 40}
+
+
 def connect(url: str) -> Engine:
     """An engine for `url`; SQLite files get their folder, foreign keys and WAL."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+            engine = create_engine(url, **POOL)
+        else:
+            engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, **POOL)
     raise BrainError(
         f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL"
     )
