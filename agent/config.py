@@ -1,13 +1,14 @@
-"""The API server's settings: brain's (where data lives) plus where the model is and limits."""
+"""The API server's settings: the tools' (where data and memories live) plus where the model
+is and limits."""
 
 from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from brain.config import Settings
+from tools.config import ToolSettings
 
 
-class AgentSettings(Settings):
+class AgentSettings(ToolSettings):
     """Every field can be set with an `EQM_`-prefixed environment variable."""
 
     model_url: str = Field(

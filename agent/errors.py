@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from brain.errors import EQMError
 
-class AgentError(Exception):
+
+class AgentError(EQMError):
     """Base class for every error agent/ raises on purpose."""
 
     status: ClassVar[int] = 500

@@ -97,7 +97,7 @@ class TurnContext:
 
     def metrics(self) -> list[str]:
         try:
-            return sorted(self.tools.analytics.data(self.subject.person).daily.columns)
+            return self.tools.analytics.metrics(self.subject.person)
         except Exception:  # a person with no data yet: tools answer "no data" themselves
             return []
 

@@ -104,7 +104,7 @@ class Services:
         accounts = Accounts(store.engine)
         jobs = TrainingJobs(store.engine)
         memories = memories or open_memory_store(settings)
-        embedder = SentenceTransformerEmbedder()
+        embedder = SentenceTransformerEmbedder(settings.embedding_model)
         tools = ToolContext(Analytics(store), memories, embedder)
         chat = ChatService(
             settings,

@@ -1,7 +1,14 @@
-"""One exception family for brain/, mapped to CLI exits and HTTP statuses at the edges."""
+"""One exception family for brain/, mapped to CLI exits and HTTP statuses at the edges, and
+EQM's root error (here because brain/ is the layer every package may import)."""
 
 
-class BrainError(Exception):
+class EQMError(Exception):
+    """The root of every error EQM raises on purpose. Each package has one family under it
+    (BrainError, ToolsError, AgentError, TrainingError, EvalError), so an edge that must
+    turn them all into a clear message catches this one class."""
+
+
+class BrainError(EQMError):
     """Base class for every error brain/ raises on purpose."""
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from evals.errors import ReleaseError
 from evals.gate import DEFAULT_TOLERANCE, GateResult, gate, report_sha256
 from evals.report import EvalReport
 from training.registry import ModelRegistry, Promotion
@@ -18,10 +19,6 @@ from training.registry import ModelRegistry, Promotion
 __all__ = ["ReleaseError", "load_report", "promote", "run_gate", "save_report"]
 
 log = logging.getLogger(__name__)
-
-
-class ReleaseError(Exception):
-    """A gate or a promotion that cannot go on; the message says what to run first."""
 
 
 def _report_path(suite: str) -> str:

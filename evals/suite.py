@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from evals.errors import SuiteError
 from evals.tool_calls import Call
 
 __all__ = [
@@ -54,10 +55,6 @@ Category = Literal[
 CATEGORIES: tuple[Category, ...] = get_args(Category)
 Person = Literal["alex", "sam", "kim"]
 Asker = Literal["alex", "sam", "kim", "jordan"]
-
-
-class SuiteError(ValueError):
-    """A suite file that does not load: names the file and the line."""
 
 
 class NumberFromTool(BaseModel):

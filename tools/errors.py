@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from brain.errors import EQMError
+
 ErrorKind = Literal["unknown_tool", "invalid_arguments", "not_allowed", "no_data", "internal"]
 
 
@@ -18,8 +20,13 @@ class ToolError(BaseModel):
     valid: list[str] | None = None  # the allowed values, where a closed set exists
 
 
-class ToolFailure(Exception):
-    """Raised inside a tool to end it with a structured error."""
+class ToolsError(EQMError):
+    """Base class for every error tools/ raises on purpose."""
+
+
+class ToolFailure(ToolsError):
+    """Raised inside a tool to end it with a structured error: `call_tool` catches it and
+    returns it as a `ToolError` (the record, never raised) that the model can read."""
 
     def __init__(self, kind: ErrorKind, message: str, valid: list[str] | None = None):
         super().__init__(message)

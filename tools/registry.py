@@ -183,7 +183,7 @@ def call_tool(
 
 
 def _check_metrics(context: ToolContext, subject: Subject, tool: Tool, parsed: Arguments) -> None:
-    have = sorted(context.analytics.data(subject.person).daily.columns)
+    have = context.analytics.metrics(subject.person)
     for name in tool.metric_fields:
         value = getattr(parsed, name)
         if value is not None and value not in have:

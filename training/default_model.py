@@ -282,7 +282,7 @@ def make_corpus(spec: DefaultModelSpec, progress: Progress) -> TeacherCorpus:
             context = ToolContext(Analytics(store), memories, embedder)
             names = [p.name for p in spec.persons]
             corpus = build_corpus(store, names, spec.conversations, spec.corpus_seed, context)
-            metrics = {name: sorted(context.analytics.data(name).daily.columns) for name in names}
+            metrics = {name: context.analytics.metrics(name) for name in names}
             progress(f"  {spec.decisions} decisions")
             decisions = build_decisions(
                 metrics, corpus, spec.decisions, spec.corpus_seed, short_share=spec.short_share

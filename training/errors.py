@@ -1,7 +1,9 @@
 """One exception family for training/, mapped to CLI exits at the edge."""
 
+from brain.errors import EQMError
 
-class TrainingError(Exception):
+
+class TrainingError(EQMError):
     """Base class for every error training/ raises on purpose."""
 
 

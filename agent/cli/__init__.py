@@ -1,7 +1,7 @@
 """The `eqm` command line: thin commands over the libraries, errors turned into exit codes.
 
 Each command parses its arguments, makes one library call and prints the result. Library
-errors (brain.errors.BrainError) become a one-line `error: ...` on stderr and exit code 1.
+errors (any `brain.errors.EQMError`) become a one-line `error: ...` on stderr and exit code 1.
 Heavy libraries are imported inside commands so that `eqm --help` answers at once.
 """
 
@@ -50,15 +50,11 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI; exits with 0, 1 for a library error, 2 for a usage error."""
     if argv is None:  # the `eqm` process itself, not a call from Python
         signal.signal(signal.SIGTERM, _interrupt)
-    from agent.errors import AgentError
-    from brain.errors import BrainError
-    from evals.release import ReleaseError
-    from evals.suite import SuiteError
-    from training.errors import TrainingError
+    from brain.errors import EQMError
 
     try:
         app(args=argv, prog_name="eqm")
-    except (AgentError, BrainError, ReleaseError, SuiteError, TrainingError) as e:
+    except EQMError as e:
         typer.echo(f"error: {e}", err=True)
         sys.exit(1)
 

@@ -33,7 +33,7 @@ def list_tools(
         from brain.store import Store
 
         with Store.open() as store:
-            metrics = list(Analytics(store).data(user).daily.columns)
+            metrics = Analytics(store).metrics(user)
     schemas = openai_tools(metrics)
     if as_json:
         typer.echo(json.dumps(schemas, indent=2))

@@ -46,6 +46,10 @@ class Analytics:
         """The person's data at its current version (read from the store when it changed)."""
         return self._entry(person).data
 
+    def metrics(self, person: str) -> list[str]:
+        """The person's metric names, sorted: what their tools offer and a model may name."""
+        return sorted(self.data(person).daily.columns)
+
     def cached(
         self, person: str, name: str, compute: Callable[[PersonData], R], **arguments: Any
     ) -> R:

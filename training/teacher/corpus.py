@@ -41,7 +41,7 @@ def build_corpus(
     conversations = []
     for index in range(n):
         person = persons[index % len(persons)]
-        metrics = sorted(context.analytics.data(person).daily.columns)
+        metrics = context.analytics.metrics(person)
         subject = Subject.self_(person)
         messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM_PROMPT}]
         history: list[Plan] = []
