@@ -205,9 +205,13 @@ def run_demo(person: str, *, port: int, model_port: int, wait: bool) -> None:
             typer.echo(f"  chat in a terminal: EQM_API_KEY={keys[person]} eqm chat --url {url}\n")
             client = openai.OpenAI(base_url=url, api_key=keys[person], timeout=120)
             for question in EXAMPLE_QUESTIONS:
-                reply = client.chat.completions.create(
-                    model="eqm", messages=[{"role": "user", "content": question}]
-                )
+                try:
+                    reply = client.chat.completions.create(
+                        model="eqm", messages=[{"role": "user", "content": question}]
+                    )
+                except openai.APIStatusError as e:  # e.g. 503: the model server is too slow
+                    typer.echo(f"you> {question}\neqm> (no answer: {e.message})\n")
+                    continue
                 message = reply.choices[0].message
                 typer.echo(f"you> {question}\neqm> {message.content}")
                 typer.echo(provenance((message.model_extra or {}).get("eqm", {})) + "\n")
