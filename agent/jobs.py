@@ -59,7 +59,8 @@ class TrainingJobs:
         if every <= 0:
             return None
         with self.engine.begin() as connection:
-            if connection.execute(select(training_jobs.c.id).where(_open())).first():
+            open_job = select(training_jobs.c.id).where(training_jobs.c.open_slot.is_(True))
+            if connection.execute(open_job).first():
                 return None
             mark = connection.execute(select(func.max(training_jobs.c.up_to_feedback_id)))
             newer = feedback.c.id > (mark.scalar() or 0)
@@ -128,7 +129,7 @@ class TrainingJobs:
 
     def release(self, job_id: int, worker: str) -> bool:
         """The worker was stopped mid-run: the job waits, pending, for the next claim."""
-        return self._update(job_id, worker, status="pending", heartbeat_at=None)
+        return self._update(job_id, worker, status="pending", worker=None, heartbeat_at=None)
 
     def jobs(self) -> list[TrainingJob]:
         """Every job, oldest first."""
@@ -141,23 +142,20 @@ class TrainingJobs:
             job_id, worker, status=status, open_slot=None, finished_at=now(), **values
         )
 
-    def _update(self, job_id: int, worker: str, **values: object) -> bool:
+    def _update(self, job_id: int, owner: str, **values: object) -> bool:
+        """Change a job only while it is running for `owner`."""
         with self.engine.begin() as connection:
             return bool(
                 connection.execute(
                     update(training_jobs)
                     .where(
                         training_jobs.c.id == job_id,
-                        training_jobs.c.worker == worker,
+                        training_jobs.c.worker == owner,
                         training_jobs.c.status == "running",
                     )
                     .values(**values)
                 ).rowcount
             )
-
-
-def _open():
-    return training_jobs.c.open_slot.is_(True)
 
 
 __all__ = ["STALE_AFTER", "JobStatus", "TrainingJob", "TrainingJobs"]

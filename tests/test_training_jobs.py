@@ -114,7 +114,8 @@ def test_the_worker_runs_each_job_fails_what_raises_and_releases_what_is_interru
 
     with pytest.raises(KeyboardInterrupt):
         run_worker(jobs, interrupted, once=True)
-    assert jobs.jobs()[-1].status == "pending"  # for the next worker
+    released = jobs.jobs()[-1]
+    assert (released.status, released.worker) == ("pending", None)  # for the next worker
     assert run_worker(jobs, lambda job: f"candidate-{job.id}", once=True) == 1
     assert [(j.status, j.candidate) for j in jobs.jobs()] == [
         ("failed", None),
