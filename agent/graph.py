@@ -44,7 +44,7 @@ from tools import (
     Subject,
     ToolCall,
     ToolContext,
-    ToolError,
+    ToolErrorResult,
     ToolResult,
     call_tool,
     openai_tools,
@@ -183,7 +183,7 @@ def run_tools(state: TurnState, runtime: Runtime[TurnContext]) -> dict[str, Any]
     calls += [(c["id"], c["name"] or "", c["args"] or "") for c in reply.invalid_tool_calls]
     for call_id, name, arguments in calls[:MAX_CALLS_PER_ROUND]:
         outcome = call_tool(context.tools, context.subject, name, arguments)
-        failed |= isinstance(outcome, ToolError)
+        failed |= isinstance(outcome, ToolErrorResult)
         trace.append(ToolCall(name=name, arguments=_as_read(arguments), outcome=outcome))
         content = (
             outcome.for_model() if isinstance(outcome, ToolResult) else outcome.model_dump_json()

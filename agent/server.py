@@ -36,7 +36,6 @@ import uuid
 import zipfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -48,12 +47,9 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from agent.accounts import Account, Accounts, hash_key
-from agent.completions import CompletionLog
+from agent.accounts import Account, hash_key
 from agent.config import AgentSettings
-from agent.conversations import ChatService, open_checkpointer
 from agent.errors import AgentError, InvalidRequest, ModelUnavailable, NotFound, UploadTooLarge
-from agent.jobs import TrainingJobs
 from agent.openai_schema import (
     ChatCompletionRequest,
     ErrorResponse,
@@ -62,64 +58,16 @@ from agent.openai_schema import (
     error_body,
 )
 from agent.ratelimit import RateLimiter
-from agent.routing import MODEL_ALIAS, ModelRouter
-from brain.analytics.service import Analytics
+from agent.routing import MODEL_ALIAS
+from agent.services import Services
 from brain.errors import BrainError, UnknownPerson
 from brain.importers.events import EventBatch
-from brain.store import Store
-from tools import Subject, ToolContext
-from tools.memories import (
-    MemoryStore,
-    SentenceTransformerEmbedder,
-    open_memory_store,
-    sync_memories,
-)
-from tools.safety import SafetyCheck
+from tools import Subject
 
 log = logging.getLogger(__name__)
 
 CHILD_HEADER = "X-EQM-Child"
 UPLOAD_CHUNK = 1 << 20
-
-
-@dataclass
-class Services:
-    """Everything a request may touch, opened once per process."""
-
-    settings: AgentSettings
-    store: Store
-    accounts: Accounts
-    completions: CompletionLog
-    memories: MemoryStore
-    embedder: SentenceTransformerEmbedder
-    chat: ChatService
-    jobs: TrainingJobs
-    router: ModelRouter
-
-    @classmethod
-    def open(cls, settings: AgentSettings, *, memories: MemoryStore | None = None) -> Services:
-        """Open every service `settings` names; `memories` replaces the configured store."""
-        store = Store.open(settings.resolved_database_url())
-        completions = CompletionLog(store.engine)  # one engine (and pool) for every table
-        accounts = Accounts(store.engine)
-        jobs = TrainingJobs(store.engine)
-        memories = memories or open_memory_store(settings)
-        embedder = SentenceTransformerEmbedder(settings.embedding_model)
-        tools = ToolContext(Analytics(store), memories, embedder)
-        chat = ChatService(
-            settings,
-            tools,
-            completions,
-            open_checkpointer(settings),
-            SafetyCheck.load(settings.cache_dir, progress=log.info),
-            accounts.audit,
-        )
-        router = ModelRouter(settings)
-        return cls(settings, store, accounts, completions, memories, embedder, chat, jobs, router)
-
-    def close(self) -> None:
-        self.memories.close()
-        self.store.close()  # the engine the accounts, completions and jobs share
 
 
 class FeedbackRequest(BaseModel):
@@ -273,25 +221,21 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
             summary = services.store.import_file(
                 subject.person, path, fmt=format, timezone=timezone
             )
-        memories = sync_memories(
-            services.store, services.memories, services.embedder, subject.person
-        )
+        memories = services.sync_memories(subject.person)
         return {**summary.model_dump(mode="json"), "memories_added": memories}
 
     @app.post("/v1/events")
     def events(body: EventBatch, services: ServicesDep, account: AccountDep) -> dict[str, Any]:
         subject = _self_only(account)
         summary = services.store.import_events(subject.person, body)
-        memories = sync_memories(
-            services.store, services.memories, services.embedder, subject.person
-        )
+        memories = services.sync_memories(subject.person)
         return {**summary.model_dump(mode="json"), "memories_added": memories}
 
     @app.post("/v1/memories")
     def memories(body: JournalEntry, services: ServicesDep, account: AccountDep) -> dict[str, Any]:
         subject = _self_only(account)
         summary = services.store.add_journal_entry(subject.person, body.text, at=body.at)
-        added = sync_memories(services.store, services.memories, services.embedder, subject.person)
+        added = services.sync_memories(subject.person)
         return {"object": "memory", "kept": summary.kept, "memories_added": added}
 
     @app.get("/v1/conversations/{conversation_id}")
@@ -416,8 +360,8 @@ def _delete_everything(services: Services, name: str) -> dict[str, int]:
         services.chat.forget(asker, person, {conversation_id})
     deleted = {"conversations": len(threads)}
     deleted["completions"] = services.completions.delete_person(name)
-    services.memories.delete_person(name)
-    services.chat.tools.analytics.forget(name)
+    services.tools.memories.delete_person(name)
+    services.tools.analytics.forget(name)
     with contextlib.suppress(UnknownPerson):  # an account that never stored data
         deleted |= {f"timeline_{k}": v for k, v in services.store.delete_person(name).items()}
     deleted |= {f"account_{k}": v for k, v in services.accounts.delete_user(name).items()}

@@ -31,9 +31,8 @@ from agent.cli.serve import api_server
 from agent.config import AgentSettings
 from agent.conversations import ChatService
 from agent.openai_schema import ChatMessage
-from agent.server import Services
-from brain.demo import generate
-from brain.demo.scm import TZ
+from agent.services import Services
+from brain.demo.people import DemoPerson, import_demo_person
 from tools import Subject
 from training.registry import ModelRegistry
 from training.serving import ModelServer, ServerConfig, free_port
@@ -66,8 +65,9 @@ def main() -> None:
             )
             services = Services.open(settings)
             try:
-                for path in generate(folder / "exports", days=365, seed=7):
-                    services.store.import_file("alex", path, timezone=TZ.key)
+                import_demo_person(
+                    services.store, DemoPerson(name="alex", seed=7, days=365), folder / "exports"
+                )
                 key = services.accounts.create_user("alex")[1]
                 overhead = agent_overhead(services.chat, name, args.turns)
                 with api_server("127.0.0.1", free_port(), settings, services) as api:

@@ -24,8 +24,7 @@ from brain.analytics.periods import Period
 from brain.analytics.service import Analytics
 from brain.analytics.stats import stats_lookup
 from brain.analytics.weekday import weekday_profile
-from brain.demo import generate
-from brain.demo.scm import TZ
+from brain.demo.people import DemoPerson, import_demo_person
 from brain.store import Store
 
 Case = tuple[str, Callable[[PersonData], object], str]
@@ -92,8 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as work:
         store = Store.open(f"sqlite:///{work}/eqm.sqlite3")
-        for path in generate(Path(work) / "demo", days=730):
-            store.import_file("alex", path, timezone=TZ.key)
+        import_demo_person(store, DemoPerson(name="alex", days=730), Path(work) / "demo")
         extra = Path(work) / "extra.csv"
         rng = np.random.default_rng(0)
         days = store.timeline("alex").index

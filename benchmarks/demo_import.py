@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from brain.demo import generate
-from brain.demo.scm import TZ
+from brain.demo.params import TZ
 from brain.store import Store
 
 

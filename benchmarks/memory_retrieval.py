@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from brain.demo import generate
-from brain.demo.scm import TZ
+from brain.demo.params import TZ
 from brain.store import Store
 from tools.memories import EmbeddedMemoryStore, SentenceTransformerEmbedder, sync_memories
 from tools.memories.evaluation import EvalQuery, evaluate, load_queries, score

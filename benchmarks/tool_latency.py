@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from brain.analytics.service import Analytics
-from brain.demo import generate
-from brain.demo.scm import TZ
+from brain.demo.people import DemoPerson, import_demo_person
 from brain.store import Store
 from tools import Subject, ToolContext, ToolResult, call_tool
 
@@ -46,8 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     subject = Subject.self_("alex")
     with tempfile.TemporaryDirectory() as work, Store.open(f"sqlite:///{work}/e.db") as store:
-        for path in generate(Path(work) / "demo", days=730):
-            store.import_file("alex", path, timezone=TZ.key)
+        import_demo_person(store, DemoPerson(name="alex", days=730), Path(work) / "demo")
         analytics = Analytics(store)
         context = ToolContext(analytics)
         analytics.data("alex")

@@ -10,10 +10,10 @@ privacy checks look for (`private_texts`, `forbidden_texts`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from brain.demo.people import DemoPerson, import_demo_person
 from evals.suite import Scenario
 from tools import Subject
 
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 __all__ = [
     "PEOPLE",
     "SUBJECTS",
-    "DemoPerson",
     "forbidden_texts",
     "prepare_people",
     "private_texts",
@@ -33,20 +32,13 @@ __all__ = [
 MIN_PRIVATE_CHARS = 20  # shorter memory texts are too generic to count as a leak
 
 
-@dataclass(frozen=True)
-class DemoPerson:
-    """One synthetic person: the demo generator's seed and days, and which export files to
-    import (None: all of them)."""
-
-    seed: int
-    days: int = 730
-    files: tuple[str, ...] | None = None
-
-
 PEOPLE: dict[str, DemoPerson] = {
-    "alex": DemoPerson(seed=7),
-    "sam": DemoPerson(seed=11, files=("how_we_feel.csv", "wearable_daily.csv")),
-    "kim": DemoPerson(seed=23, days=120),
+    person.name: person
+    for person in (
+        DemoPerson(name="alex", seed=7),
+        DemoPerson(name="sam", seed=11, files=("how_we_feel", "wearable")),
+        DemoPerson(name="kim", seed=23, days=120),
+    )
 }
 """alex: every demo file; sam: How We Feel and the wearable only; kim: a child with 120 days,
 whose parent jordan is linked without shared memories."""
@@ -65,15 +57,10 @@ def prepare_people(
 ) -> dict[str, list[ImportSummary]]:
     """Write each person's demo exports under `folder/<name>/` and import them into `store`
     (importing again adds nothing); returns the import summaries by person."""
-    from brain.demo import generate
-    from brain.demo.scm import TZ
-
-    summaries: dict[str, list[ImportSummary]] = {}
-    for name, spec in (people or PEOPLE).items():
-        paths = generate(folder / name, days=spec.days, seed=spec.seed)
-        chosen = [p for p in paths if spec.files is None or p.name in spec.files]
-        summaries[name] = [store.import_file(name, p, timezone=TZ.key) for p in chosen]
-    return summaries
+    return {
+        name: import_demo_person(store, person, folder / name)
+        for name, person in (people or PEOPLE).items()
+    }
 
 
 def private_texts(store: Store, people: Sequence[str]) -> dict[str, set[str]]:

@@ -53,7 +53,7 @@ def run_eval(
     `model_folder` (a registry folder). Returns the report (nothing is written)."""
     from agent.cli.serve import api_server
     from agent.config import AgentSettings
-    from agent.server import Services
+    from agent.services import Services
     from tools.memories import EmbeddedMemoryStore
     from training.serving import ModelServer, ServerConfig, free_port
 

@@ -69,13 +69,11 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """The two-year demo person "alex", imported from every demo export (SQLite)."""
-    from brain.demo import generate
-    from brain.demo.scm import TZ
+    from brain.demo.people import DemoPerson, import_demo_person
 
     folder = tmp_path_factory.mktemp("demo")
     with Store.open(f"sqlite:///{folder / 'eqm.sqlite3'}") as opened:
-        for path in generate(folder / "exports", days=730):
-            opened.import_file("alex", path, timezone=TZ.key)
+        import_demo_person(opened, DemoPerson(name="alex"), folder / "exports")
         yield opened
 
 

@@ -16,8 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from brain.demo import generate
-from brain.demo.scm import TZ
+from brain.demo.people import DemoPerson, import_demo_person
 from brain.store import Store
 from training.serving import free_port
 
@@ -99,5 +98,6 @@ def import_demo_people(url: str, folder: Path, seeds: dict[str, int], days: int)
     data behind an API server that runs against the fault injector."""
     with Store.open(url) as store:
         for person, seed in seeds.items():
-            for path in generate(folder / person, days=days, seed=seed):
-                store.import_file(person, path, timezone=TZ.key)
+            import_demo_person(
+                store, DemoPerson(name=person, seed=seed, days=days), folder / person
+            )

@@ -22,8 +22,7 @@ from pydantic import Field
 
 from agent.graph import MAX_TOOL_ROUNDS, TurnContext, build_graph
 from brain.analytics.service import Analytics
-from brain.demo import generate
-from brain.demo.scm import TZ
+from brain.demo.people import DemoPerson, import_demo_person
 from brain.store import Store
 from tools import Subject, ToolContext
 from tools.safety import CHILD_CRISIS_RESPONSE, CRISIS_RESPONSE, DIAGNOSIS_REFUSAL, SafetyCheck
@@ -66,8 +65,7 @@ def parts(tmp_path_factory: pytest.TempPathFactory, safety_check: SafetyCheck) -
     folder = tmp_path_factory.mktemp("agent")
     store = Store.open(f"sqlite:///{folder / 'eqm.sqlite3'}")
     for person, seed in (("alex", 7), ("sam", 11)):
-        for path in generate(folder / person, days=120, seed=seed):
-            store.import_file(person, path, timezone=TZ.key)
+        import_demo_person(store, DemoPerson(name=person, seed=seed, days=120), folder / person)
     return Parts(ToolContext(Analytics(store)), safety_check)
 
 

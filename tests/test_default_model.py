@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from brain.config import Settings
+from brain.demo.people import DemoPerson
 from training.default_model import (
     DefaultModelSpec,
-    DemoPerson,
     build_default,
     cached_corpus,
     corpus_hash_key,

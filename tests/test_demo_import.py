@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from brain.demo import generate
-from brain.demo.scm import TZ, simulate
+from brain.demo.params import TZ
+from brain.demo.scm import simulate
 from brain.store import Store
 
 EXACT = [

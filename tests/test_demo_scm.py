@@ -18,7 +18,7 @@ from brain.affect import lookup
 from brain.demo import TRUE_EFFECTS, DemoTruth, generate, simulate
 from brain.demo.exports import HWF_HEADER, WEARABLE_HEADER
 from brain.demo.journal import INJECTIONS
-from brain.demo.scm import TZ
+from brain.demo.params import TZ
 
 SMALL_DAYS, SMALL_SEED = 120, 3
 WATCH, PHONE = "Alex’s Apple Watch", "Alex’s iPhone"

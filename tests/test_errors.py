@@ -12,7 +12,7 @@ import pytest
 from agent.errors import AgentError
 from brain.errors import BrainError, EQMError
 from evals.errors import EvalError, ReleaseError, SuiteError
-from tools.errors import ToolFailure, ToolsError
+from tools.errors import ToolCallError, ToolsError
 from training.errors import TrainingError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def test_each_package_family_is_under_the_one_root(family: type[Exception]):
 
 
 def test_the_named_errors_belong_to_their_family():
-    assert issubclass(ToolFailure, ToolsError)
+    assert issubclass(ToolCallError, ToolsError)
     assert issubclass(ReleaseError, EvalError) and issubclass(SuiteError, EvalError)
     assert issubclass(SuiteError, ValueError)  # a bad suite file is also a bad value
 
@@ -53,7 +53,7 @@ def test_the_command_line_prints_any_eqm_error_as_one_line(capsys, monkeypatch):
 
     @app.command("fail-for-test")
     def fail() -> None:
-        raise ToolFailure("internal", "the memory store refused the batch")
+        raise ToolCallError("internal", "the memory store refused the batch")
 
     try:
         with pytest.raises(SystemExit) as exit_info:

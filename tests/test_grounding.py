@@ -23,7 +23,7 @@ from agent.grounding import (
 )
 from brain.analytics.service import Analytics
 from brain.store import Store
-from tools import Subject, ToolContext, ToolError, ToolResult, call_tool
+from tools import Subject, ToolContext, ToolErrorResult, ToolResult, call_tool
 from tools.safety import CRISIS_RESPONSE, DIAGNOSIS_REFUSAL
 from training.teacher.answers import CLARIFY, OTHERS_REFUSAL, answer, cannot_answer
 from training.teacher.planner import Plan, ToolCall
@@ -50,14 +50,12 @@ CALLS = {
 @pytest.fixture(scope="module")
 def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolContext]:
     """120 demo days of "alex", imported from the demo exports, with memory search."""
-    from brain.demo import generate
-    from brain.demo.scm import TZ
+    from brain.demo.people import DemoPerson, import_demo_person
     from tools.memories import EmbeddedMemoryStore, SentenceTransformerEmbedder
 
     folder = tmp_path_factory.mktemp("grounding")
     with Store.open(f"sqlite:///{folder / 'eqm.sqlite3'}") as store:
-        for path in generate(folder / "exports", days=120, seed=7):
-            store.import_file("alex", path, timezone=TZ.key)
+        import_demo_person(store, DemoPerson(name="alex", seed=7, days=120), folder / "exports")
         yield ToolContext(
             Analytics(store),
             EmbeddedMemoryStore(folder / "memories.sqlite3"),
@@ -66,7 +64,7 @@ def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolContext]:
 
 
 @pytest.fixture(scope="module")
-def outcomes(context: ToolContext) -> dict[str, ToolResult | ToolError]:
+def outcomes(context: ToolContext) -> dict[str, ToolResult | ToolErrorResult]:
     found = {}
     for key, call in CALLS.items():
         name, arguments = call if isinstance(call, tuple) else (key, call)
@@ -74,7 +72,7 @@ def outcomes(context: ToolContext) -> dict[str, ToolResult | ToolError]:
     return found
 
 
-def evidence(*outcomes: ToolResult | ToolError) -> list[Evidence]:
+def evidence(*outcomes: ToolResult | ToolErrorResult) -> list[Evidence]:
     return [Evidence.from_outcome(i, outcome) for i, outcome in enumerate(outcomes, start=1)]
 
 

@@ -23,7 +23,7 @@ from agent.completions import CompletionLog
 from agent.config import AgentSettings
 from agent.jobs import TrainingJobs
 from brain.demo import generate
-from brain.demo.scm import TZ
+from brain.demo.params import TZ
 from brain.errors import UnknownPerson
 from brain.store import Store
 from tools.memories import EmbeddedMemoryStore

@@ -22,16 +22,10 @@ from training.teacher.decisions import build_decisions
 from training.teacher.decontaminate import contaminated
 from training.teacher.distractors import ASIDES, distracted, stray_words
 from training.teacher.lexicon import period_in
-from training.teacher.phrasing import (
-    DOINGS,
-    DONE,
-    FEELINGS,
-    GENERATORS,
-    MAKES_ME,
-    NOUNS,
-    period,
-    question,
-)
+from training.teacher.phrasing import question
+from training.teacher.phrasing.intents import GENERATORS
+from training.teacher.phrasing.periods import period
+from training.teacher.phrasing.words import DOINGS, DONE, FEELINGS, MAKES_ME, NOUNS
 from training.teacher.planner import ToolCall
 
 METRICS = [  # the demo person's metrics

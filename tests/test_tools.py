@@ -8,7 +8,7 @@ import pytest
 
 from brain.analytics.service import Analytics
 from brain.store import Store
-from tools import TOOLS, Subject, ToolContext, ToolError, ToolResult, call_tool, openai_tools
+from tools import TOOLS, Subject, ToolContext, ToolErrorResult, ToolResult, call_tool, openai_tools
 
 VALID_CALLS = {
     "list_metrics": {},
@@ -85,7 +85,7 @@ def test_every_tool_answers_with_provenance(context: ToolContext, name: str):
 )
 def test_bad_arguments_come_back_as_structured_errors(context, name, arguments, message):
     outcome = call_tool(context, ALEX, name, arguments)
-    assert isinstance(outcome, ToolError)
+    assert isinstance(outcome, ToolErrorResult)
     assert outcome.error == "invalid_arguments"
     assert message in outcome.message
 
@@ -110,18 +110,18 @@ def test_a_period_in_the_persons_words_is_the_period_of_the_explicit_arguments(c
 
 def test_unknown_metric_errors_list_the_valid_ones(context: ToolContext):
     outcome = call_tool(context, ALEX, "anomalies", {"metric": "mood"})
-    assert isinstance(outcome, ToolError) and "valence" in outcome.valid
+    assert isinstance(outcome, ToolErrorResult) and "valence" in outcome.valid
 
 
 def test_text_that_is_not_json_and_unknown_tools(context: ToolContext):
     broken = call_tool(context, ALEX, "stats_lookup", '{"metric": "steps"')
-    assert isinstance(broken, ToolError) and "not valid JSON" in broken.message
+    assert isinstance(broken, ToolErrorResult) and "not valid JSON" in broken.message
     listed = call_tool(context, ALEX, "stats_lookup", "[1, 2]")
-    assert isinstance(listed, ToolError) and "JSON object" in listed.message
+    assert isinstance(listed, ToolErrorResult) and "JSON object" in listed.message
     unknown = call_tool(context, ALEX, "delete_everything", {})
     assert unknown.error == "unknown_tool" and "stats_lookup" in unknown.valid
     deep = call_tool(context, ALEX, "stats_lookup", "[" * 100_000 + "]" * 100_000)
-    assert isinstance(deep, ToolError) and deep.message == "arguments nest too deeply"
+    assert isinstance(deep, ToolErrorResult) and deep.message == "arguments nest too deeply"
 
 
 def test_a_simulation_far_outside_the_persons_range_is_refused(context: ToolContext):
@@ -132,7 +132,7 @@ def test_a_simulation_far_outside_the_persons_range_is_refused(context: ToolCont
 
 def test_tools_read_only_the_subjects_data(context: ToolContext):
     stranger = call_tool(context, Subject.self_("bob"), "stats_lookup", {"metric": "steps"})
-    assert isinstance(stranger, ToolError) and stranger.error == "no_data"
+    assert isinstance(stranger, ToolErrorResult) and stranger.error == "no_data"
     parent = Subject.parent_of("alex", "pat", memories_shared=False)
     as_parent = call_tool(context, parent, "stats_lookup", {"metric": "steps", "last_days": 7})
     as_self = call_tool(context, ALEX, "stats_lookup", {"metric": "steps", "last_days": 7})
@@ -160,7 +160,7 @@ def test_every_tool_reads_its_subjects_data_and_nobody_elses(context, name, argu
     a parent reads a child's memories only where shared)."""
     assert {*EVERY_DATA_TOOL, "search_memories"} == set(TOOLS)
     stranger = call_tool(context, Subject.self_("bob"), name, arguments)
-    assert isinstance(stranger, ToolError) and stranger.error == "no_data"
+    assert isinstance(stranger, ToolErrorResult) and stranger.error == "no_data"
     as_self = call_tool(context, ALEX, name, arguments)
     assert isinstance(as_self, ToolResult)
     parent = Subject.parent_of("alex", "pat", memories_shared=False)
@@ -202,7 +202,7 @@ def test_search_memories_finds_the_persons_own_words(with_memories: ToolContext)
 def test_a_parent_sees_a_childs_memories_only_when_shared(with_memories: ToolContext):
     private = Subject.parent_of("alex", "pat", memories_shared=False)
     refused = call_tool(with_memories, private, "search_memories", {"query": "school"})
-    assert isinstance(refused, ToolError) and refused.error == "not_allowed"
+    assert isinstance(refused, ToolErrorResult) and refused.error == "not_allowed"
     assert "private" in refused.message
     shared = Subject.parent_of("alex", "pat", memories_shared=True)
     assert isinstance(
@@ -218,7 +218,7 @@ def test_search_memories_argument_errors(with_memories: ToolContext):
         ({"query": "x", "quadrant": "sad"}, "quadrant: Input should be"),
     ):
         outcome = call_tool(with_memories, ALEX, "search_memories", arguments)
-        assert isinstance(outcome, ToolError) and message in outcome.message, outcome
+        assert isinstance(outcome, ToolErrorResult) and message in outcome.message, outcome
 
 
 def test_the_models_view_keeps_the_summary_days_and_caveats_not_the_tables(context):
@@ -269,7 +269,9 @@ def test_a_plain_daily_csv_without_mood_words_works_with_every_tool(tmp_path):
         calls = VALID_CALLS | {"granger": {"cause": "sleep_hours", "effect": "valence"}}
         for name, arguments in calls.items():
             outcome = call_tool(context, casey, name, arguments)
-            assert not (isinstance(outcome, ToolError) and outcome.error == "internal"), outcome
+            assert not (isinstance(outcome, ToolErrorResult) and outcome.error == "internal"), (
+                outcome
+            )
         assert isinstance(
             call_tool(context, casey, "stats_lookup", {"metric": "valence"}), ToolResult
         )

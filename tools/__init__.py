@@ -3,12 +3,12 @@
 Every tool runs for a `Subject` that the server injects (whose data, who asks, what the
 asker may see); no tool argument can name a person. `call_tool` validates the model's
 arguments and returns either a `ToolResult` (numbers, summary, provenance) or a
-`ToolError` that says what was wrong and what is valid, never an exception; a `ToolCall`
+`ToolErrorResult` that says what was wrong and what is valid, never an exception; a `ToolCall`
 keeps the call with its outcome.
 """
 
 from tools.calls import ToolCall
-from tools.errors import ToolError
+from tools.errors import ToolErrorResult
 from tools.registry import TOOLS, ToolContext, ToolResult, call_tool, openai_tools
 from tools.subject import Subject
 
@@ -17,7 +17,7 @@ __all__ = [
     "Subject",
     "ToolCall",
     "ToolContext",
-    "ToolError",
+    "ToolErrorResult",
     "ToolResult",
     "call_tool",
     "openai_tools",

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tools.errors import ToolError
+from tools.errors import ToolErrorResult
 from tools.registry import ToolResult
 
 
@@ -24,7 +24,7 @@ class ToolCall(BaseModel):
         description="As the tools read them; the model's own text where that was not a JSON "
         "object.",
     )
-    outcome: ToolResult | ToolError = Field(
+    outcome: ToolResult | ToolErrorResult = Field(
         description="The result with its provenance (days, data version), or what was wrong."
     )
 

@@ -11,7 +11,7 @@ from brain.errors import EQMError
 ErrorKind = Literal["unknown_tool", "invalid_arguments", "not_allowed", "no_data", "internal"]
 
 
-class ToolError(BaseModel):
+class ToolErrorResult(BaseModel):
     """Returned (never raised) by `call_tool`; carries no stack trace."""
 
     tool: str
@@ -24,9 +24,9 @@ class ToolsError(EQMError):
     """Base class for every error tools/ raises on purpose."""
 
 
-class ToolFailure(ToolsError):
+class ToolCallError(ToolsError):
     """Raised inside a tool to end it with a structured error: `call_tool` catches it and
-    returns it as a `ToolError` (the record, never raised) that the model can read."""
+    returns it as a `ToolErrorResult` (the record, never raised) that the model can read."""
 
     def __init__(self, kind: ErrorKind, message: str, valid: list[str] | None = None):
         super().__init__(message)

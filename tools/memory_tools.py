@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import ConfigDict, Field
 
 from brain.affect import Quadrant
-from tools.errors import ToolFailure
+from tools.errors import ToolCallError
 from tools.memories.ingest import sync_memories
 from tools.registry import Arguments, Tool, ToolContext, ToolResult, register
 from tools.subject import Subject
@@ -29,15 +29,15 @@ class SearchMemoriesArgs(Arguments):
 
 def _search(context: ToolContext, subject: Subject, args: SearchMemoriesArgs) -> ToolResult:
     if not subject.can_read_memories:
-        raise ToolFailure(
+        raise ToolCallError(
             "not_allowed",
             f"{subject.person}'s journal is private: the link "
             "does not share memories, so only statistics can be discussed",
         )
     if context.memories is None or context.embedder is None:
-        raise ToolFailure("no_data", "memory search is not set up on this server")
+        raise ToolCallError("no_data", "memory search is not set up on this server")
     if args.from_ and args.to and args.from_ > args.to:
-        raise ToolFailure("invalid_arguments", f"from {args.from_} is after to {args.to}")
+        raise ToolCallError("invalid_arguments", f"from {args.from_} is after to {args.to}")
     analytics, memories, embedder = context.analytics, context.memories, context.embedder
     data = analytics.data(subject.person)
     # new imports bring new notes: bring the memory store up to this data version once

@@ -3,7 +3,7 @@
 `openai_tools(metrics)` renders every tool as an OpenAI function schema generated from its
 argument model, with the person's own metric names as enums. `call_tool` is the single
 entry point: it validates the model's arguments, runs the tool for the injected Subject and
-returns a `ToolResult` or a `ToolError`; invalid input never raises into the caller.
+returns a `ToolResult` or a `ToolErrorResult`; invalid input never raises into the caller.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from brain.analytics.service import Analytics
 from brain.errors import BrainError, InvalidQuery, UnknownPerson
-from tools.errors import ToolError, ToolFailure
+from tools.config import ToolSettings
+from tools.errors import ToolCallError, ToolErrorResult
 from tools.memories.embedder import Embedder
 from tools.memories.store import MemoryStore
 from tools.subject import Subject
@@ -64,6 +65,31 @@ class ToolContext:
     analytics: Analytics
     memories: MemoryStore | None = None
     embedder: Embedder | None = None
+
+    @classmethod
+    def open(cls, settings: ToolSettings, *, memories: MemoryStore | None = None) -> ToolContext:
+        """The store, memory store and embedder `settings` name, opened once for a process;
+        `memories` replaces the configured memory store."""
+        from brain.store import Store
+        from tools.memories import SentenceTransformerEmbedder, open_memory_store
+
+        store = Store.open(settings.resolved_database_url())
+        return cls(
+            Analytics(store),
+            memories or open_memory_store(settings),
+            SentenceTransformerEmbedder(settings.embedding_model),
+        )
+
+    def close(self) -> None:
+        if self.memories is not None:
+            self.memories.close()
+        self.analytics.store.close()
+
+    def __enter__(self) -> ToolContext:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class Arguments(BaseModel):
@@ -136,12 +162,12 @@ def _validation_message(error: ValidationError) -> str:
 
 def call_tool(
     context: ToolContext, subject: Subject, name: str, arguments: dict[str, Any] | str | None
-) -> ToolResult | ToolError:
+) -> ToolResult | ToolErrorResult:
     """Run tool `name` for `subject` with the model's `arguments` (a dict or JSON text)."""
     _load_tools()
     tool = TOOLS.get(name)
     if tool is None:
-        return ToolError(
+        return ToolErrorResult(
             tool=name,
             error="unknown_tool",
             message=f"there is no tool {name!r}",
@@ -154,32 +180,34 @@ def call_tool(
             raise ValueError("arguments must be a JSON object")
         parsed = tool.arguments.model_validate(arguments or {})
     except json.JSONDecodeError as e:
-        return ToolError(
+        return ToolErrorResult(
             tool=name,
             error="invalid_arguments",
             message=f"arguments are not valid JSON: {e.msg} at position {e.pos}",
         )
     except RecursionError:
-        return ToolError(tool=name, error="invalid_arguments", message="arguments nest too deeply")
+        return ToolErrorResult(
+            tool=name, error="invalid_arguments", message="arguments nest too deeply"
+        )
     except ValidationError as e:
-        return ToolError(tool=name, error="invalid_arguments", message=_validation_message(e))
+        return ToolErrorResult(tool=name, error="invalid_arguments", message=_validation_message(e))
     except ValueError as e:
-        return ToolError(tool=name, error="invalid_arguments", message=str(e))
+        return ToolErrorResult(tool=name, error="invalid_arguments", message=str(e))
     try:
         if tool.metric_fields:
             _check_metrics(context, subject, tool, parsed)
         return tool.run(context, subject, parsed)
-    except ToolFailure as e:
-        return ToolError(tool=name, error=e.kind, message=e.message, valid=e.valid)
+    except ToolCallError as e:
+        return ToolErrorResult(tool=name, error=e.kind, message=e.message, valid=e.valid)
     except (InvalidQuery, ValueError) as e:
-        return ToolError(tool=name, error="invalid_arguments", message=str(e))
+        return ToolErrorResult(tool=name, error="invalid_arguments", message=str(e))
     except UnknownPerson:
-        return ToolError(tool=name, error="no_data", message="there is no data for you yet")
+        return ToolErrorResult(tool=name, error="no_data", message="there is no data for you yet")
     except BrainError as e:
-        return ToolError(tool=name, error="invalid_arguments", message=str(e))
+        return ToolErrorResult(tool=name, error="invalid_arguments", message=str(e))
     except Exception:
         log.exception("tool %s failed", name)  # the trace goes to the log, not to the model
-        return ToolError(tool=name, error="internal", message=f"{name} failed unexpectedly")
+        return ToolErrorResult(tool=name, error="internal", message=f"{name} failed unexpectedly")
 
 
 def _check_metrics(context: ToolContext, subject: Subject, tool: Tool, parsed: Arguments) -> None:
@@ -187,7 +215,7 @@ def _check_metrics(context: ToolContext, subject: Subject, tool: Tool, parsed: A
     for name in tool.metric_fields:
         value = getattr(parsed, name)
         if value is not None and value not in have:
-            raise ToolFailure(
+            raise ToolCallError(
                 "invalid_arguments", f"{name}: {value!r} is not one of this person's metrics", have
             )
 

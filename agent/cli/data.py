@@ -138,7 +138,7 @@ def demo(
     """
     from brain.config import Settings
     from brain.demo import generate
-    from brain.demo.scm import TZ
+    from brain.demo.params import TZ
     from brain.store import Store
 
     outdir = Settings().data_dir / "demo-data"

@@ -56,16 +56,13 @@ def call(
 
     Example: eqm tools call stats_lookup --user alex --args '{"metric": "steps", "last_days": 7}'
     """
-    from brain.analytics.service import Analytics
-    from brain.store import Store
-    from tools import Subject, ToolContext, ToolError, call_tool
-    from tools.memories import SentenceTransformerEmbedder, open_memory_store
+    from tools import Subject, ToolContext, ToolErrorResult, call_tool
+    from tools.config import ToolSettings
 
-    with Store.open() as store:
-        context = ToolContext(Analytics(store), open_memory_store(), SentenceTransformerEmbedder())
+    with ToolContext.open(ToolSettings()) as context:
         outcome = call_tool(context, Subject.self_(user), name, args)
     typer.echo(outcome.model_dump_json(indent=2))
-    if isinstance(outcome, ToolError):
+    if isinstance(outcome, ToolErrorResult):
         sys.exit(1)
 
 

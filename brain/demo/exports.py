@@ -17,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from brain.demo.scm import TZ, DemoTruth, HrvReading, SleepSegment, SleepStage, Span, simulate
+from brain.demo.params import TZ
+from brain.demo.records import DemoTruth, HrvReading, SleepSegment, SleepStage, Span
+from brain.demo.scm import simulate
 
 HWF_HEADER = (
     "Date",

@@ -4,7 +4,7 @@ tests and benchmarks, without a model server.
 Each final answer of a teacher conversation becomes one turn in the completion log's shape:
 `request` is the conversation before the answer as OpenAI messages (tool-call arguments as
 JSON text, as the agent keeps them), `tool_trace` the answered turn's `ToolCall`s with their
-outcomes rebuilt as `ToolResult`/`ToolError` from what the model read, and `answer` the
+outcomes rebuilt as `ToolResult`/`ToolErrorResult` from what the model read, and `answer` the
 teacher's text.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from tools import ToolCall, ToolError, ToolResult
+from tools import ToolCall, ToolErrorResult, ToolResult
 
 
 class SimulatedTurn(BaseModel):
@@ -86,7 +86,7 @@ def _trace(turn: list[dict[str, Any]]) -> list[ToolCall]:
             continue
         call = calls[message["tool_call_id"]]
         view = json.loads(message["content"])
-        outcome = ToolError.model_validate(view) if "error" in view else _result(call, view)
+        outcome = ToolErrorResult.model_validate(view) if "error" in view else _result(call, view)
         trace.append(ToolCall(name=call["name"], arguments=call["arguments"], outcome=outcome))
     return trace
 

@@ -9,7 +9,7 @@ carries a number, so every number the student learns to write is one a tool retu
 
 from __future__ import annotations
 
-from tools.errors import ToolError
+from tools.errors import ToolErrorResult
 from tools.registry import ToolResult
 from tools.safety import CRISIS_RESPONSE, DIAGNOSIS_REFUSAL
 from training.teacher.planner import Plan
@@ -36,7 +36,7 @@ CLARIFY = {
 _MUST_SAY = ("caus", "not proof", "not a proven", "not an experiment", "Not enough data")
 
 
-def answer(plan: Plan, results: list[ToolResult | ToolError]) -> str:
+def answer(plan: Plan, results: list[ToolResult | ToolErrorResult]) -> str:
     """The final message for `plan`, given the outcomes of its calls in order."""
     if plan.kind == "safety":
         return CRISIS_RESPONSE
@@ -62,8 +62,8 @@ def cannot_answer(missing: str, available: list[str]) -> str:
     )
 
 
-def _one(result: ToolResult | ToolError) -> str:
-    if isinstance(result, ToolError):
+def _one(result: ToolResult | ToolErrorResult) -> str:
+    if isinstance(result, ToolErrorResult):
         return f"I couldn't get that from {result.tool}: {result.message}."
     if result.tool == "search_memories":
         return _memories(result)

@@ -14,7 +14,7 @@ from typing import Any
 
 from brain.analytics.service import Analytics
 from brain.store import Store
-from tools import Subject, ToolContext, ToolError, ToolResult, call_tool, openai_tools
+from tools import Subject, ToolContext, ToolErrorResult, ToolResult, call_tool, openai_tools
 from tools.prompt import SYSTEM_PROMPT
 from training.teacher.answers import answer
 from training.teacher.decisions import call_message
@@ -72,7 +72,7 @@ def _turn(
 ) -> list[dict[str, Any]]:
     """The user's message, the tool calls and their results, and the final answer."""
     messages: list[dict[str, Any]] = [{"role": "user", "content": turn.text}]
-    results: list[ToolResult | ToolError] = []
+    results: list[ToolResult | ToolErrorResult] = []
     if planned.calls:
         ids = [f"call_{number}_{i}" for i in range(len(planned.calls))]
         messages.append(call_message(planned.calls, ids))

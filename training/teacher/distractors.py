@@ -24,7 +24,7 @@ import random
 from functools import cache
 
 from training.teacher.decontaminate import contaminated
-from training.teacher.phrasing import CONTEXT
+from training.teacher.phrasing.dressing import CONTEXT
 from training.teacher.planner import Plan, plan
 
 ATTEMPTS = 6  # noisy versions tried before the question is kept as it is
