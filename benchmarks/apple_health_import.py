@@ -2,8 +2,10 @@
 
     .venv/bin/python benchmarks/apple_health_import.py --mb 500
 
-Writes a realistic export.xml of about --mb megabytes (phone + watch steps, heart rate with
-metadata, HRV, sleep stages, exercise time, and types EQM ignores), then times
+Writes a realistic export.xml of about --mb megabytes, shaped like a real Apple Watch and
+iPhone export (~600 KB a day, ~800 days for 500 MB): energy burned every minute, distance and
+stand time, which EQM ignores, beside steps from both devices, heart rate with its metadata,
+HRV with its beat list, exercise minutes and sleep stages. It then times
 `eqm import` and `healthkit-to-sqlite --xml` on it, each in its own process with a fresh
 database, and prints a table: seconds, MB/s, peak RSS. Install the comparison tool with
 `.venv/bin/pip install -e ".[bench]"`.
@@ -51,55 +53,93 @@ def stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S +0100")
 
 
+def _record(kind: str, source: str, unit: str, start: datetime, end: datetime, value: str) -> str:
+    unit_attr = f'unit="{unit}" ' if unit else ""
+    return (
+        f' <Record type="{kind}" {source} {unit_attr}creationDate="{stamp(end)}" '
+        f'startDate="{stamp(start)}" endDate="{stamp(end)}" value="{value}"'
+    )
+
+
+def _day(rng: np.random.Generator, day: datetime) -> list[str]:
+    """One day as an Apple Watch and an iPhone write it: most records are types EQM ignores
+    (energy burned every minute, distance, stand time), as in real exports (~600 KB a day)."""
+    q = "HKQuantityTypeIdentifier"
+    lines = []
+    wake, sleep = day + timedelta(hours=7), day + timedelta(hours=23)
+    for minute in range(16 * 60):  # waking minutes
+        start = wake + timedelta(minutes=minute)
+        end = start + timedelta(minutes=1)
+        kcal = f"{rng.uniform(0.05, 8):.3f}"
+        lines.append(_record(f"{q}ActiveEnergyBurned", WATCH, "kcal", start, end, kcal) + "/>")
+        if minute % 5 == 0:
+            bpm = str(rng.integers(55, 120))
+            lines.append(
+                _record(f"{q}HeartRate", WATCH, "count/min", start, start, bpm) + ">\n"
+                '  <MetadataEntry key="HKMetadataKeyHeartRateMotionContext" value="0"/>\n'
+                " </Record>"
+            )
+            kcal = f"{rng.uniform(4, 7):.3f}"
+            stop = start + timedelta(minutes=5)
+            lines.append(_record(f"{q}BasalEnergyBurned", WATCH, "kcal", start, stop, kcal) + "/>")
+        if minute % 10 == 0:
+            stop = start + timedelta(minutes=10)
+            steps = str(rng.integers(0, 1500))
+            km = f"{rng.uniform(0, 1):.4f}"
+            lines.append(_record(f"{q}StepCount", WATCH, "count", start, stop, steps) + "/>")
+            lines.append(_record(f"{q}DistanceWalkingRunning", WATCH, "km", start, stop, km) + "/>")
+        if minute % 60 == 0:
+            stop = start + timedelta(hours=1)
+            steps = str(rng.integers(0, 3000))
+            km = f"{rng.uniform(0, 2):.4f}"
+            stand = str(rng.integers(0, 12))
+            lines.append(_record(f"{q}StepCount", PHONE, "count", start, stop, steps) + "/>")
+            lines.append(_record(f"{q}DistanceWalkingRunning", PHONE, "km", start, stop, km) + "/>")
+            lines.append(_record(f"{q}AppleStandTime", WATCH, "min", start, stop, stand) + "/>")
+        if 600 <= minute < 630:  # a half-hour workout
+            lines.append(_record(f"{q}AppleExerciseTime", WATCH, "min", start, end, "1") + "/>")
+    for hour in (8, 12, 16, 20):  # HRV readings with their beat-to-beat list
+        at = day + timedelta(hours=hour)
+        beats = "\n".join(
+            f'   <InstantaneousBeatsPerMinute bpm="{rng.integers(55, 90)}" time="{hour}:00:'
+            f'{second:02d}.00 AM"/>'
+            for second in range(60)
+        )
+        lines.append(
+            _record(
+                f"{q}HeartRateVariabilitySDNN",
+                WATCH,
+                "ms",
+                at,
+                at + timedelta(minutes=1),
+                f"{rng.uniform(20, 80):.2f}",
+            )
+            + f">\n  <HeartRateVariabilityMetadataList>\n{beats}\n"
+            "  </HeartRateVariabilityMetadataList>\n </Record>"
+        )
+    for minute in range(0, 8 * 60, 10):  # the night: heart rate and the stages
+        at = sleep + timedelta(minutes=minute)
+        bpm = str(rng.integers(45, 65))
+        lines.append(_record(f"{q}HeartRate", WATCH, "count/min", at, at, bpm) + "/>")
+    onset = sleep
+    for stage in ("Core", "Deep", "Core", "REM", "Awake", "Core", "Deep", "Core", "REM"):
+        stop = onset + timedelta(minutes=int(rng.integers(20, 70)))
+        value = "HKCategoryValueSleepAnalysis" + ("Awake" if stage == "Awake" else "Asleep" + stage)
+        kind = "HKCategoryTypeIdentifierSleepAnalysis"
+        lines.append(_record(kind, WATCH, "", onset, stop, value) + "/>")
+        onset = stop
+    return lines
+
+
 def write_export(path: Path, megabytes: int, seed: int = 1) -> None:
     """About `megabytes` of export, one day after another, streamed to disk."""
     rng = np.random.default_rng(seed)
     target = megabytes * 1_000_000
-    day = datetime(2010, 1, 1)  # ~5,000 days for 500 MB: all of them in the past
+    day = datetime(2024, 1, 1)  # ~800 days for 500 MB: all of them in the past
     with path.open("w", encoding="utf-8") as f:
         f.write(HEADER)
         while f.tell() < target:
-            lines = []
-            for slot in range(7 * 4, 23 * 4):  # waking quarter hours
-                start = day + timedelta(minutes=15 * slot)
-                end = start + timedelta(minutes=15)
-                lines.append(
-                    f' <Record type="HKQuantityTypeIdentifierStepCount" {WATCH} unit="count" '
-                    f'creationDate="{stamp(end)}" startDate="{stamp(start)}" '
-                    f'endDate="{stamp(end)}" value="{rng.integers(0, 900)}"/>'
-                )
-                hr_at = start + timedelta(minutes=int(rng.integers(0, 15)))
-                lines.append(
-                    f' <Record type="HKQuantityTypeIdentifierHeartRate" {WATCH} '
-                    f'unit="count/min" creationDate="{stamp(hr_at)}" startDate="{stamp(hr_at)}" '
-                    f'endDate="{stamp(hr_at)}" value="{rng.integers(55, 120)}">\n'
-                    '  <MetadataEntry key="HKMetadataKeyHeartRateMotionContext" value="0"/>\n'
-                    " </Record>"
-                )
-                lines.append(
-                    f' <Record type="HKQuantityTypeIdentifierActiveEnergyBurned" {WATCH} '
-                    f'unit="kcal" creationDate="{stamp(end)}" startDate="{stamp(start)}" '
-                    f'endDate="{stamp(end)}" value="{rng.uniform(1, 30):.3f}"/>'
-                )
-                if slot % 4 == 0:
-                    hour_end = start + timedelta(hours=1)
-                    lines.append(
-                        f' <Record type="HKQuantityTypeIdentifierStepCount" {PHONE} '
-                        f'unit="count" creationDate="{stamp(hour_end)}" '
-                        f'startDate="{stamp(start)}" endDate="{stamp(hour_end)}" '
-                        f'value="{rng.integers(0, 3000)}"/>'
-                    )
-            onset = day - timedelta(minutes=int(rng.integers(30, 90)))
-            for stage in ("Core", "Deep", "Core", "REM", "Awake", "Core", "REM"):
-                stop = onset + timedelta(minutes=int(rng.integers(20, 90)))
-                lines.append(
-                    f' <Record type="HKCategoryTypeIdentifierSleepAnalysis" {WATCH} '
-                    f'creationDate="{stamp(stop)}" startDate="{stamp(onset)}" '
-                    f'endDate="{stamp(stop)}" value="HKCategoryValueSleepAnalysis'
-                    f'{"Awake" if stage == "Awake" else "Asleep" + stage}"/>'
-                )
-                onset = stop
-            f.write("\n".join(lines) + "\n")
+            f.write("\n".join(_day(rng, day)) + "\n")
             day += timedelta(days=1)
         f.write("</HealthData>\n")
 
@@ -123,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     args.out.mkdir(parents=True, exist_ok=True)
-    export = args.out / f"export_{args.mb}mb.xml"
+    export = args.out / f"export_watch_{args.mb}mb.xml"
     if not export.exists():
         print(f"writing {export} ...", file=sys.stderr)
         write_export(export, args.mb)

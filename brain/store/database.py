@@ -71,8 +71,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
-    # 64 MiB of page cache: big imports insert into a random-keyed unique index
-    cursor.execute("PRAGMA cache_size = -65536")
+    # 32 MiB of page cache: big imports insert into a random-keyed unique index (64 MiB
+    # bought ~5% on a 500 MB export for 35 MB more peak memory)
+    cursor.execute("PRAGMA cache_size = -32768")
     cursor.close()
 
 

@@ -6,10 +6,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
 
 from brain.config import Settings
@@ -30,6 +29,9 @@ from brain.store.export import delete_person_rows, person_rows, person_tables
 from brain.store.ingest import Upload, run_import, run_upload
 from brain.store.models import ImportSummary, Person
 from brain.store.schema import daily_values, people, raw_records, sleep_episodes
+
+if TYPE_CHECKING:  # pandas only where a table is read: an import never loads it (~65 MB)
+    import pandas as pd
 
 
 def zone(name: str) -> ZoneInfo:
@@ -229,6 +231,8 @@ class Store:
         metrics: list[str] | None = None,
     ) -> pd.DataFrame:
         """The daily table: one row per day with data, one column per metric (NaN = none)."""
+        import pandas as pd
+
         if start and end and start > end:
             raise InvalidQuery(f"the start date {start} is after the end date {end}")
         d = daily_values.c
@@ -251,6 +255,8 @@ class Store:
         self, person: str, start: date | None = None, end: date | None = None
     ) -> pd.DataFrame:
         """Every sleep episode (naps too) with its night, onset, wake-up and durations."""
+        import pandas as pd
+
         s = sleep_episodes.c
         with self.engine.connect() as connection:
             owner = self._person(connection, person)
@@ -276,6 +282,8 @@ class Store:
     def checkins(self, person: str) -> pd.DataFrame:
         """One row per mood check-in: local time, day, label, valence and arousal (NaN when
         the source gives no such axis, as Daylio has no arousal)."""
+        import pandas as pd
+
         r = raw_records.c
         with self.engine.connect() as connection:
             owner = self._person(connection, person)
