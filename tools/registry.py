@@ -19,10 +19,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from brain.analytics.service import Analytics
 from brain.errors import BrainError, InvalidQuery, UnknownPerson
+from brain.store import Store
 from tools.config import ToolSettings
 from tools.errors import ToolCallError, ToolErrorResult
-from tools.memories.embedder import Embedder
-from tools.memories.store import MemoryStore
+from tools.memories import (
+    Embedder,
+    MemoryStore,
+    SentenceTransformerEmbedder,
+    open_memory_store,
+)
 from tools.subject import Subject
 
 log = logging.getLogger(__name__)
@@ -70,9 +75,6 @@ class ToolContext:
     def open(cls, settings: ToolSettings, *, memories: MemoryStore | None = None) -> ToolContext:
         """The store, memory store and embedder `settings` name, opened once for a process;
         `memories` replaces the configured memory store."""
-        from brain.store import Store
-        from tools.memories import SentenceTransformerEmbedder, open_memory_store
-
         store = Store.open(settings.resolved_database_url())
         return cls(
             Analytics(store),
