@@ -203,3 +203,26 @@ def test_new_imports_rebuild_only_what_they_touch(store: Store, tmp_path: Path):
 def test_a_person_needs_a_name(store: Store):
     with pytest.raises(BrainError, match="name cannot be empty"):
         store.import_file("  ", FIXTURES / "wide.csv")
+
+
+@pytest.mark.parametrize(
+    "name", ["apple_export.xml", "export.zip", "daylio_new.csv", "spotify_extended.json"]
+)
+def test_an_import_reports_every_byte_it_reads_and_its_throughput(
+    store: Store, tmp_path: Path, name: str
+):
+    """What `eqm import`'s progress bar counts: the whole file, zip or not, once."""
+    path = FIXTURES / name
+    if name == "export.zip":
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.write(FIXTURES / "apple_export.xml", "apple_health_export/export.xml")
+    read: list[int] = []
+    summary = store.import_file("alex", path, on_read=read.append)
+    size = path.stat().st_size
+    # a zip's central directory is read before its member: a few hundred bytes twice at most
+    assert size <= sum(read) <= size + 1024
+    assert summary.megabytes == round(size / 1e6, 3)
+    assert summary.megabytes_per_second == pytest.approx(
+        size / 1e6 / summary.seconds, rel=0.05, abs=0.1
+    )

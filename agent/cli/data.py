@@ -43,6 +43,9 @@ def import_(
 
     Example: eqm import ~/Downloads/export.zip --user alex
     """
+    from rich.console import Console
+    from rich.progress import DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
     from brain.importers.daylio import parse_mood_scale
     from brain.store import Store
 
@@ -50,8 +53,27 @@ def import_(
         scale = parse_mood_scale(mood_scale) if mood_scale else None
     except ValueError as e:
         raise typer.BadParameter(str(e), param_hint="--mood-scale") from None
-    with Store.open() as store:
-        summary = store.import_file(user, path, fmt=format, timezone=tz, mood_scale=scale)
+    console = Console(stderr=True)
+    bar = Progress(
+        *Progress.get_default_columns()[:-1],
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,  # the summary alone when piped or in a script
+    )
+    size = path.stat().st_size if path.is_file() else None
+    with Store.open() as store, bar:
+        task = bar.add_task(f"Importing {path.name}", total=size)
+        summary = store.import_file(
+            user,
+            path,
+            fmt=format,
+            timezone=tz,
+            mood_scale=scale,
+            on_read=lambda n: bar.advance(task, n),
+        )
     typer.echo(summary.model_dump_json(indent=2))
 
 

@@ -84,7 +84,7 @@ class AppleHealthImporter:
             is_zip = f.read(4) == b"PK\x03\x04"
         if is_zip:
             try:
-                with zipfile.ZipFile(path) as archive:
+                with ctx.open(path) as file, zipfile.ZipFile(file) as archive:
                     member = _export_member(tuple(archive.namelist()))
                     if member is None:
                         raise ImportFailed(f"{path.name} holds no apple_health_export/export.xml")
@@ -95,7 +95,7 @@ class AppleHealthImporter:
                     f"{path.name} is a damaged or truncated zip archive: {e}"
                 ) from None
         else:
-            with path.open("rb") as stream:
+            with ctx.open(path) as stream:
                 yield from self._records(stream, path.name)
 
     def _records(self, stream: IO[bytes], label: str) -> Iterator[Parsed]:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import BinaryIO, ClassVar, Protocol
 from zoneinfo import ZoneInfo
 
 
@@ -61,6 +61,36 @@ class MoodPoint:
     arousal: float | None = None
 
 
+class _MeteredReader(io.RawIOBase):
+    """A file that tells `on_read` how many bytes each read took from the disk."""
+
+    def __init__(self, raw: BinaryIO, on_read: Callable[[int], None]) -> None:
+        self._raw = raw
+        self._on_read = on_read
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._raw.seekable()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        n = self._raw.readinto(buffer) or 0
+        if n:
+            self._on_read(n)
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
 @dataclass(frozen=True)
 class ImportContext:
     """Everything an importer may need besides the file itself."""
@@ -68,6 +98,14 @@ class ImportContext:
     tz: ZoneInfo  # for timestamps without an offset, and local dates of UTC timestamps
     today: date  # anything after this (plus a day of slack for time zones) is in the future
     mood_scale: Mapping[str, MoodPoint] = field(default_factory=dict)
+    on_read: Callable[[int], None] | None = None  # bytes read from the file, for a progress bar
+
+    def open(self, path: Path) -> BinaryIO:
+        """The file to import, opened for reading; what is read is reported to `on_read`."""
+        if self.on_read is None:
+            return path.open("rb")
+        metered = _MeteredReader(path.open("rb", buffering=0), self.on_read)
+        return io.BufferedReader(metered, buffer_size=1 << 16)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ class DaylioImporter:
         )
 
     def parse(self, path: Path, ctx: ImportContext) -> Iterator[Parsed]:
-        for line, raw_row in csv_rows(path):
+        for line, raw_row in csv_rows(path, ctx):
             row = {normalise_column(k): (v or "").strip() for k, v in raw_row.items()}
             where = f"line {line}"
             try:

@@ -85,7 +85,7 @@ class WideCsvImporter:
 
     def parse(self, path: Path, ctx: ImportContext) -> Iterator[Parsed]:
         metrics: dict[str, str] | None = None
-        for line, raw_row in csv_rows(path):
+        for line, raw_row in csv_rows(path, ctx):
             row = _normalised(raw_row)
             if metrics is None:
                 metrics = {
@@ -114,7 +114,7 @@ class LongCsvImporter:
         return {"metric", "value"} <= columns and bool(columns & {*_DATE_COLUMNS, *_TIME_COLUMNS})
 
     def parse(self, path: Path, ctx: ImportContext) -> Iterator[Parsed]:
-        for line, raw_row in csv_rows(path):
+        for line, raw_row in csv_rows(path, ctx):
             row = _normalised(raw_row)
             where = f"line {line}"
             metric = canonical_name(row.get("metric", ""))

@@ -28,7 +28,7 @@ class GoogleMapsImporter:
         return '"semanticSegments"' in sample.text_head
 
     def parse(self, path: Path, ctx: ImportContext) -> Iterator[Parsed]:
-        document = load_json(path)
+        document = load_json(path, ctx)
         segments = document.get("semanticSegments") if isinstance(document, dict) else None
         if not isinstance(segments, list):
             raise ImportFailed(f"{path.name}: no semanticSegments array")

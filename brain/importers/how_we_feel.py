@@ -56,7 +56,7 @@ class HowWeFeelImporter:
 
     def parse(self, path: Path, ctx: ImportContext) -> Iterator[Parsed]:
         columns: dict[str, str] | None = None
-        for line, row in csv_rows(path):
+        for line, row in csv_rows(path, ctx):
             if columns is None:
                 columns = column_lookup(list(row))
             where = f"line {line}"

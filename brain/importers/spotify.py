@@ -8,6 +8,7 @@ Spotify says so, or, in the basic history that has no such field, when it lasted
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,10 +23,10 @@ LATE_NIGHT_HOURS = frozenset({23, 0, 1, 2, 3})  # local clock hours counted as l
 SKIP_THRESHOLD_MS = 30_000
 
 
-def load_json(path: Path) -> Any:
+def load_json(path: Path, ctx: ImportContext) -> Any:
     """The whole JSON document, with a precise error for text that is not JSON or not UTF-8."""
     try:
-        with path.open(encoding=sniff_encoding(path)) as f:
+        with io.TextIOWrapper(ctx.open(path), encoding=sniff_encoding(path)) as f:
             return json.load(f)
     except UnicodeDecodeError as e:
         raise ImportFailed(
@@ -51,7 +52,7 @@ class SpotifyImporter:
         )
 
     def parse(self, path: Path, ctx: ImportContext) -> Iterator[Parsed]:
-        plays = load_json(path)
+        plays = load_json(path, ctx)
         if not isinstance(plays, list):
             raise ImportFailed(f"{path.name}: expected a JSON array of plays")
         for i, play in enumerate(plays, start=1):

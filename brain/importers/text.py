@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, tzinfo
@@ -12,6 +13,7 @@ from pathlib import Path
 from dateutil import parser as dateparser
 
 from brain.errors import ImportFailed
+from brain.importers.base import ImportContext
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -30,14 +32,14 @@ def sniff_encoding(path: Path) -> str:
     return "utf-8"
 
 
-def csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def csv_rows(path: Path, ctx: ImportContext) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) for each data row, keyed by the header's column names.
 
     Raises ImportFailed for a file that is empty, has no header, or is not UTF-8, naming the
     line where decoding failed.
     """
     encoding = sniff_encoding(path)
-    with path.open(encoding=encoding, errors="strict", newline="") as f:
+    with io.TextIOWrapper(ctx.open(path), encoding=encoding, errors="strict", newline="") as f:
         reader = csv.DictReader(f)
         try:
             if not reader.fieldnames:

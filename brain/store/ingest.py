@@ -238,6 +238,7 @@ def run_import(
             importer,
             path.name,
             file_sha256(path),
+            path.stat().st_size,
             importer.parse(path, ctx),
             ctx,
         )
@@ -249,7 +250,16 @@ def run_upload(
     """Import records sent in memory, exactly as a file's: same validation, de-duplication
     and summary, on `connection` (the caller commits or rolls back)."""
     sha256 = hashlib.sha256(upload.content).hexdigest()
-    return _import(connection, person, importer, upload.filename, sha256, upload.records, ctx)
+    return _import(
+        connection,
+        person,
+        importer,
+        upload.filename,
+        sha256,
+        len(upload.content),
+        upload.records,
+        ctx,
+    )
 
 
 def _import(
@@ -258,6 +268,7 @@ def _import(
     importer: Importer,
     filename: str,
     sha256: str,
+    size: int,
     parsed: Iterable[Parsed],
     ctx: ImportContext,
 ) -> ImportSummary:
@@ -298,6 +309,7 @@ def _import(
             f"first: {first.where}: {first.reason}"
         )
     days_rebuilt = rebuild_days(connection, person.id, days, set(per_metric)) if kept else 0
+    seconds = time.perf_counter() - started
     summary = ImportSummary(
         import_id=import_id if kept else None,
         person=person.name,
@@ -313,7 +325,9 @@ def _import(
         date_range=DateRange(first=min(days), last=max(days)) if days else None,
         metrics=per_metric,
         days_rebuilt=days_rebuilt,
-        seconds=round(time.perf_counter() - started, 3),
+        seconds=round(seconds, 3),
+        megabytes=round(size / 1e6, 3),
+        megabytes_per_second=round(size / 1e6 / max(seconds, 1e-6), 1),
     )
     if kept:
         connection.execute(

@@ -45,6 +45,8 @@ class ImportSummary(BaseModel):
     metrics: dict[str, int]  # records kept per metric
     days_rebuilt: int
     seconds: float
+    megabytes: float  # the file's size (MB, 10^6 bytes)
+    megabytes_per_second: float
 
 
 MAX_LISTED_REJECTIONS = 100

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -104,11 +104,13 @@ class Store:
         timezone: str | None = None,
         mood_scale: Mapping[str, MoodPoint] | None = None,
         today: date | None = None,
+        on_read: Callable[[int], None] | None = None,
     ) -> ImportSummary:
         """Import one export for `person` (created if new), all or nothing.
 
         `timezone` is used for timestamps without an offset and for the local dates of UTC
-        timestamps; it defaults to the person's own time zone.
+        timestamps; it defaults to the person's own time zone. `on_read` is told the bytes
+        of each read from the file (a progress bar's measure).
         """
         importer = choose(path, fmt)
         with self.engine.begin() as connection:
@@ -117,6 +119,7 @@ class Store:
                 tz=zone(timezone or owner.timezone),
                 today=today or date.today(),
                 mood_scale=dict(mood_scale or {}),
+                on_read=on_read,
             )
             return run_import(connection, owner, importer, path, ctx)
 
