@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from brain.errors import EQMError
+from tools.errors import ToolErrorResult
 
 
 class AgentError(EQMError):
@@ -84,6 +85,27 @@ class ModelUnavailable(AgentError):
     retry_after = 10
 
 
+class ToolFailed(AgentError):
+    """A tool called through `POST /v1/tools/{name}` answered with a `ToolErrorResult`: its
+    kind picks the status (an unknown tool 404, bad arguments 422, a child's private journal
+    403, no data yet 404) and is the body's code; the valid values, where the tool names
+    them, end the message."""
+
+    STATUS: ClassVar[dict[str, int]] = {
+        "unknown_tool": 404,
+        "invalid_arguments": 422,
+        "not_allowed": 403,
+        "no_data": 404,
+        "internal": 500,
+    }
+
+    def __init__(self, error: ToolErrorResult) -> None:
+        valid = f" (valid: {', '.join(error.valid)})" if error.valid else ""
+        super().__init__(f"{error.tool}: {error.message}{valid}")
+        self.status = self.STATUS[error.error]
+        self.code = error.error
+
+
 __all__ = [
     "AgentError",
     "Conflict",
@@ -92,6 +114,7 @@ __all__ = [
     "ModelUnavailable",
     "NotFound",
     "RateLimited",
+    "ToolFailed",
     "Unauthorized",
     "UploadTooLarge",
 ]

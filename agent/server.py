@@ -11,9 +11,15 @@ deletion, every route scoped to the person behind the bearer key.
     GET  /v1/children/{child}/crisis-alerts
                                 for a parent, when a linked child was given a crisis answer
                                 (only where the link shares it: `--crisis-alerts`)
+    GET  /v1/me                 who the key belongs to (a parent: the linked children and
+                                what each link shares)
+    POST /v1/tools/{name}       one of the model's tools, run for you (or a linked child):
+                                the same typed result the model reads
+    GET  /v1/timeline           the last days of some daily metrics, for the app's charts
     GET  /v1/me/export          everything about you, as a zip
     DELETE /v1/me               everything about you, gone
     GET  /healthz
+    GET  /                      the web app (agent/webapp.py, agent/web/)
 
 `model: "eqm"` is the production model (EQM_MODEL_NAME); with EQM_CANDIDATE_MODEL and
 EQM_CANDIDATE_SHARE set, that share of conversations goes to the candidate instead (A/B), and
@@ -40,7 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, File, Form, Header, Request, UploadFile
+from fastapi import Body, Depends, FastAPI, File, Form, Header, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -49,7 +55,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.accounts import Account, hash_key
 from agent.config import AgentSettings
-from agent.errors import AgentError, InvalidRequest, ModelUnavailable, NotFound, UploadTooLarge
+from agent.errors import (
+    AgentError,
+    InvalidRequest,
+    ModelUnavailable,
+    NotFound,
+    ToolFailed,
+    UploadTooLarge,
+)
 from agent.openai_schema import (
     ChatCompletionRequest,
     ErrorResponse,
@@ -60,9 +73,18 @@ from agent.openai_schema import (
 from agent.ratelimit import RateLimiter
 from agent.routing import MODEL_ALIAS
 from agent.services import Services
+from agent.webapp import (
+    TIMELINE_METRICS,
+    Me,
+    Timeline,
+    ToolRunner,
+    add_web_app,
+    timeline,
+    who_am_i,
+)
 from brain.errors import BrainError, UnknownPerson
 from brain.importers.events import EventBatch
-from tools import Subject
+from tools import Subject, ToolErrorResult, ToolResult, openai_tools
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +134,7 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = services or await run_in_threadpool(Services.open, settings)
         app.state.services = opened
+        app.state.run_tool = ToolRunner(opened.tools)
         try:
             yield
         finally:
@@ -126,6 +149,7 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
         responses={"4XX": errors, "5XX": errors},
     )
     app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage)
+    tool_names = sorted(schema["function"]["name"] for schema in openai_tools())
     _error_handlers(app)
 
     @app.middleware("http")
@@ -186,6 +210,54 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
             )
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
         return StreamingResponse(_sse(outcome, include_usage), media_type="text/event-stream")
+
+    @app.get("/v1/me")
+    def me(services: ServicesDep, account: AccountDep) -> Me:
+        return who_am_i(services.accounts, account)
+
+    @app.post("/v1/tools/{name}")
+    def tool(
+        name: str,
+        request: Request,
+        services: ServicesDep,
+        account: AccountDep,
+        arguments: Annotated[dict[str, Any] | None, Body()] = None,
+        child: ChildHeader = None,
+    ) -> ToolResult:
+        """Run one of the model's tools with `arguments` (the JSON body) for you, or for the
+        linked child in `X-EQM-Child` (audited as `tool`): the typed result the model reads,
+        or the tool's error as an OpenAI error body (a child's private journal stays private:
+        403)."""
+        if name not in tool_names:
+            raise ToolFailed(
+                ToolErrorResult(
+                    tool=name,
+                    error="unknown_tool",
+                    message=f"there is no tool {name!r}",
+                    valid=tool_names,
+                )
+            )
+        subject = services.accounts.subject_for(
+            account, child, action="tool", detail={"tool": name}
+        )
+        outcome = request.app.state.run_tool(subject, name, arguments or {})
+        if isinstance(outcome, ToolErrorResult):
+            raise ToolFailed(outcome)
+        return outcome
+
+    @app.get("/v1/timeline")
+    def daily_timeline(
+        services: ServicesDep,
+        account: AccountDep,
+        child: ChildHeader = None,
+        metric: Annotated[list[str] | None, Query(max_length=8)] = None,
+        days: Annotated[int, Query(ge=1, le=3660)] = 90,
+    ) -> Timeline:
+        """The last `days` days with data of each `metric` (default valence and arousal),
+        for you or the linked child in `X-EQM-Child` (audited as `read_timeline`)."""
+        subject = services.accounts.subject_for(account, child, action="read_timeline")
+        wanted = list(dict.fromkeys(metric or TIMELINE_METRICS))
+        return timeline(services.tools.analytics, subject.person, wanted, days)
 
     @app.post("/v1/feedback")
     def feedback(body: FeedbackRequest, services: ServicesDep, account: AccountDep) -> dict:
@@ -276,6 +348,7 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
     def delete_me(services: ServicesDep, account: AccountDep) -> dict[str, Any]:
         return {"object": "deletion", "deleted": _delete_everything(services, account.name)}
 
+    add_web_app(app)
     return app
 
 

@@ -91,6 +91,9 @@ ROUTES = [
     ("POST", "/memories", {"json": {"text": "a day"}}),
     ("GET", "/conversations/x", {}),
     ("GET", "/children/alex/crisis-alerts", {}),
+    ("GET", "/me", {}),
+    ("POST", "/tools/list_metrics", {"json": {}}),
+    ("GET", "/timeline", {}),
     ("GET", "/me/export", {}),
     ("DELETE", "/me", {}),
 ]
@@ -110,7 +113,9 @@ def test_every_route_is_in_the_matrix(eqm):
         if path.startswith("/v1/")
         for method in methods
     }
-    documented = {(m, p.replace("{child}", "alex")) for m, p in documented}
+    documented = {
+        (m, p.replace("{child}", "alex").replace("{name}", "list_metrics")) for m, p in documented
+    }
     assert documented == {(method, path) for method, path, _ in ROUTES}
 
 
@@ -183,13 +188,20 @@ def test_an_export_holds_the_askers_data_only(eqm):
 
 
 def test_every_parent_access_to_a_childs_data_is_audited(eqm):
-    with Accounts.open(eqm["db"]) as accounts:
-        before = len(accounts.audit_entries("alex"))
-        assert chat(eqm, "pat", "alex").status_code == 200
-        entries = accounts.audit_entries("alex")
-    assert len(entries) == before + 1
-    last = entries[-1]
-    assert (last.actor, last.subject) == ("pat", "alex")
+    child = {"X-EQM-Child": "alex"}
+    reads = [
+        lambda: chat(eqm, "pat", "alex"),
+        lambda: call(eqm, "pat", "POST", "/tools/list_metrics", json={}, headers=child),
+        lambda: call(eqm, "pat", "GET", "/timeline", headers=child),
+    ]
+    for read in reads:
+        with Accounts.open(eqm["db"]) as accounts:
+            before = len(accounts.audit_entries("alex"))
+            assert read().status_code == 200
+            entries = accounts.audit_entries("alex")
+        assert len(entries) == before + 1
+        last = entries[-1]
+        assert (last.actor, last.subject) == ("pat", "alex")
 
 
 def test_a_deleted_account_leaves_nothing_to_sign_in_with(eqm):

@@ -151,8 +151,9 @@ def demo(
 ) -> None:
     """The main job: make the demo person's data and import it (every export format, into the
     local store), build EQM's default model if there is none, start the model server and the
-    API server, create the demo person and a linked parent, print the URL and their keys, and
-    ask the example questions through the API. Ctrl-C stops everything.
+    API server, create the demo person and a linked parent, print the API's and the web app's
+    URLs and their keys, and ask the example questions through the API. Ctrl-C stops
+    everything.
 
     Running it again adds no data: the files are the same and imports are idempotent.
 

@@ -200,6 +200,7 @@ def run_demo(person: str, *, port: int, model_port: int, wait: bool) -> None:
         typer.echo(f"model server ready at {server.url} in {server.startup_seconds:.0f} s")
         with api_server("127.0.0.1", port, settings) as url, worker_process():
             typer.echo(f"\nEQM is serving at {url} (OpenAI-compatible)")
+            typer.echo(f"  web app: {url.removesuffix('/v1')}/ (sign in with one of these keys)")
             typer.echo(f"  {person} (person) key: {keys[person]}")
             typer.echo(f"  {DEMO_PARENT} (parent of {person}) key: {keys[DEMO_PARENT]}")
             typer.echo(f"  chat in a terminal: EQM_API_KEY={keys[person]} eqm chat --url {url}\n")
