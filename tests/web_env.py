@@ -18,6 +18,7 @@ from agent.services import Services
 from tests.fault_model import import_demo_people
 from training.serving import free_port
 
+
 @contextmanager
 def web_eqm(folder: Path, model_url: str, model_name: str) -> Iterator[dict[str, Any]]:
     """The server at `url` (its /v1 API at `api`), with `keys` by account name and `db`."""
