@@ -84,7 +84,7 @@ from agent.webapp import (
 )
 from brain.errors import BrainError, UnknownPerson
 from brain.importers.events import EventBatch
-from tools import Subject, ToolErrorResult, ToolResult, openai_tools
+from tools import Subject, ToolErrorResult, ToolResult
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,6 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
         responses={"4XX": errors, "5XX": errors},
     )
     app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage)
-    tool_names = sorted(schema["function"]["name"] for schema in openai_tools())
     _error_handlers(app)
 
     @app.middleware("http")
@@ -228,15 +227,6 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
         linked child in `X-EQM-Child` (audited as `tool`): the typed result the model reads,
         or the tool's error as an OpenAI error body (a child's private journal stays private:
         403)."""
-        if name not in tool_names:
-            raise ToolFailed(
-                ToolErrorResult(
-                    tool=name,
-                    error="unknown_tool",
-                    message=f"there is no tool {name!r}",
-                    valid=tool_names,
-                )
-            )
         subject = services.accounts.subject_for(
             account, child, action="tool", detail={"tool": name}
         )

@@ -26,8 +26,8 @@ from typing import Any
 
 import pytest
 
-from tests.fault_model import MODEL, PLAIN_ANSWER, faulty_model_server
-from tests.web_env import web_eqm
+from tests.fault_model import PLAIN_ANSWER
+from tests.web_env import web_eqm, web_eqm_on_fault_model
 
 pytestmark = pytest.mark.slow
 
@@ -73,10 +73,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def eqm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    with (
-        faulty_model_server() as model,
-        web_eqm(tmp_path_factory.mktemp("web"), model.url, MODEL) as env,
-    ):
+    with web_eqm_on_fault_model(tmp_path_factory.mktemp("web")) as env:
         yield env
 
 

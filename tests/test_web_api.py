@@ -12,18 +12,14 @@ import httpx
 import pytest
 
 from agent.accounts import Accounts
-from tests.fault_model import MODEL, faulty_model_server
-from tests.web_env import web_eqm
+from tests.web_env import web_eqm_on_fault_model
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def eqm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    with (
-        faulty_model_server() as model,
-        web_eqm(tmp_path_factory.mktemp("web-api"), model.url, MODEL) as env,
-    ):
+    with web_eqm_on_fault_model(tmp_path_factory.mktemp("web-api")) as env:
         yield env
 
 

@@ -15,7 +15,7 @@ from agent.accounts import Accounts
 from agent.cli.serve import api_server
 from agent.config import AgentSettings
 from agent.services import Services
-from tests.fault_model import import_demo_people
+from tests.fault_model import MODEL, faulty_model_server, import_demo_people
 from training.serving import free_port
 
 
@@ -48,3 +48,10 @@ def web_eqm(folder: Path, model_url: str, model_name: str) -> Iterator[dict[str,
             }
     finally:
         services.close()
+
+
+@contextmanager
+def web_eqm_on_fault_model(folder: Path) -> Iterator[dict[str, Any]]:
+    """`web_eqm` whose model server is the fault injector: for tests that need no real model."""
+    with faulty_model_server() as model, web_eqm(folder, model.url, MODEL) as env:
+        yield env
