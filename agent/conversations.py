@@ -29,7 +29,7 @@ from agent.config import AgentSettings
 from agent.errors import ModelUnavailable
 from agent.graph import TurnContext, build_graph
 from agent.openai_schema import ChatMessage
-from tools import Subject, ToolContext
+from tools import Subject, ToolCall, ToolContext, ToolResult
 from tools.prompt import SYSTEM_PROMPT
 from tools.safety import SafetyCheck
 
@@ -150,10 +150,7 @@ class ChatService:
             raise
         answer = state["messages"][-1].text
         eqm = {
-            "tool_calls": [
-                {"name": c.name, "arguments": c.arguments, "summary": c.summary}
-                for c in state.get("trace", [])
-            ],
+            "tool_calls": [_source(call) for call in state.get("trace", [])],
             "grounded": bool(state.get("grounded")),
             "fallback": bool(state.get("fallback")),
             "safety": bool(state.get("safety")),
@@ -224,6 +221,22 @@ class ChatService:
     def forget(self, asker: str, person: str, conversation_ids: set[str]) -> None:
         for conversation_id in conversation_ids:
             self.checkpointer.delete_thread(thread_id(asker, person, conversation_id))
+
+
+def _source(call: ToolCall) -> dict[str, Any]:
+    """A call as `message.eqm` shows it under the answer: what was asked, whether it worked,
+    the first and last day of data it read (null for a failed call or one that reads no
+    days), and its sentence."""
+    outcome = call.outcome
+    read = isinstance(outcome, ToolResult)
+    return {
+        "name": call.name,
+        "arguments": call.arguments,
+        "ok": read,
+        "first_day": outcome.first_day.isoformat() if read and outcome.first_day else None,
+        "last_day": outcome.last_day.isoformat() if read and outcome.last_day else None,
+        "summary": call.summary,
+    }
 
 
 def _seed(messages: list[ChatMessage]) -> list[AnyMessage]:

@@ -88,15 +88,16 @@ class ModelUnavailable(AgentError):
 class ToolFailed(AgentError):
     """A tool called through `POST /v1/tools/{name}` answered with a `ToolErrorResult`: its
     kind picks the status (an unknown tool 404, bad arguments 422, a child's private journal
-    403, no data yet 404) and is the body's code; the valid values, where the tool names
-    them, end the message."""
+    403, no data yet 404, a tool that failed unexpectedly 503: logged with its trace, and
+    the data it read untouched) and is the body's code; the valid values, where the tool
+    names them, end the message."""
 
     STATUS: ClassVar[dict[str, int]] = {
         "unknown_tool": 404,
         "invalid_arguments": 422,
         "not_allowed": 403,
         "no_data": 404,
-        "internal": 500,
+        "internal": 503,
     }
 
     def __init__(self, error: ToolErrorResult) -> None:

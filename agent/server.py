@@ -75,16 +75,17 @@ from agent.routing import MODEL_ALIAS
 from agent.services import Services
 from agent.webapp import (
     TIMELINE_METRICS,
+    CheckIns,
     Me,
     Timeline,
-    ToolRunner,
     add_web_app,
+    checkins,
     timeline,
     who_am_i,
 )
 from brain.errors import BrainError, UnknownPerson
 from brain.importers.events import EventBatch
-from tools import Subject, ToolErrorResult, ToolResult
+from tools import Subject, ToolErrorResult, ToolResult, call_tool
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,6 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = services or await run_in_threadpool(Services.open, settings)
         app.state.services = opened
-        app.state.run_tool = ToolRunner(opened.tools)
         try:
             yield
         finally:
@@ -217,7 +217,6 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
     @app.post("/v1/tools/{name}")
     def tool(
         name: str,
-        request: Request,
         services: ServicesDep,
         account: AccountDep,
         arguments: Annotated[dict[str, Any] | None, Body()] = None,
@@ -230,7 +229,7 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
         subject = services.accounts.subject_for(
             account, child, action="tool", detail={"tool": name}
         )
-        outcome = request.app.state.run_tool(subject, name, arguments or {})
+        outcome = call_tool(services.tools, subject, name, arguments or {})
         if isinstance(outcome, ToolErrorResult):
             raise ToolFailed(outcome)
         return outcome
@@ -248,6 +247,18 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
         subject = services.accounts.subject_for(account, child, action="read_timeline")
         wanted = list(dict.fromkeys(metric or TIMELINE_METRICS))
         return timeline(services.tools.analytics, subject.person, wanted, days)
+
+    @app.get("/v1/checkins")
+    def mood_checkins(
+        services: ServicesDep,
+        account: AccountDep,
+        child: ChildHeader = None,
+        days: Annotated[int, Query(ge=1, le=3660)] = 90,
+    ) -> CheckIns:
+        """The mood check-ins of the last `days` days with data, each with its circumplex
+        quadrant, for you or the linked child in `X-EQM-Child` (audited as `read_checkins`)."""
+        subject = services.accounts.subject_for(account, child, action="read_checkins")
+        return checkins(services.tools.analytics, subject.person, days)
 
     @app.post("/v1/feedback")
     def feedback(body: FeedbackRequest, services: ServicesDep, account: AccountDep) -> dict:

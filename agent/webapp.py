@@ -4,15 +4,15 @@ The app is plain ES modules in `agent/web/` (no bundler, no build step): `index.
 everything else under `/web/`. Its one third-party file, the uPlot charting library, is
 vendored in `agent/web/vendor/` by `scripts/vendor-web.sh`. Everything the app shows comes
 from the /v1 API with the signed-in key; this module holds what the app reads beside the
-tools: who the key belongs to (`GET /v1/me`) and a stretch of the daily timeline
-(`GET /v1/timeline`) for the mood chart.
+tools: who the key belongs to (`GET /v1/me`), a stretch of the daily timeline
+(`GET /v1/timeline`) for the mood chart, and the mood check-ins on the circumplex
+(`GET /v1/checkins`).
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 from fastapi import FastAPI
@@ -23,7 +23,6 @@ from pydantic import BaseModel, ConfigDict
 from agent.accounts import Account, Accounts, Role
 from agent.errors import InvalidRequest
 from brain.analytics.service import Analytics
-from tools import Subject, ToolContext, ToolErrorResult, ToolResult, call_tool
 
 WEB_DIR = Path(__file__).with_name("web")
 # The app loads nothing from elsewhere and runs no inline script: a browser that honours the
@@ -50,29 +49,6 @@ def add_web_app(app: FastAPI) -> None:
         return FileResponse(WEB_DIR / "index.html", headers=headers)
 
     app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")
-
-
-class ToolRunner:
-    """Runs tools for the API's requests, which come in parallel (the dashboard asks a dozen
-    at once). A tool's first run imports what its analysis needs (scikit-learn, statsmodels,
-    ...); two first runs in two threads can deadlock Python's import locks, so first runs
-    take turns, and a tool runs freely once it has run."""
-
-    def __init__(self, context: ToolContext) -> None:
-        self.context = context
-        self._first_runs = threading.Lock()
-        self._warm: set[str] = set()
-
-    def __call__(
-        self, subject: Subject, name: str, arguments: dict[str, Any]
-    ) -> ToolResult | ToolErrorResult:
-        if name in self._warm:
-            return call_tool(self.context, subject, name, arguments)
-        with self._first_runs:
-            outcome = call_tool(self.context, subject, name, arguments)
-            if isinstance(outcome, ToolResult):
-                self._warm.add(name)
-            return outcome
 
 
 class LinkedChild(BaseModel):
@@ -130,4 +106,53 @@ def timeline(analytics: Analytics, person: str, metrics: list[str], days: int) -
     return Timeline(
         days=[day.date().isoformat() for day in daily.index],
         metrics={m: [None if pd.isna(v) else float(v) for v in daily[m]] for m in metrics},
+    )
+
+
+class CheckIn(BaseModel):
+    """One mood check-in placed on the circumplex (quadrant null where arousal is unknown)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: str
+    label: str
+    valence: float | None
+    arousal: float | None
+    quadrant: str | None
+
+
+class CheckIns(BaseModel):
+    """The check-ins of the last `days` days with data, and how many fell in each quadrant."""
+
+    model_config = ConfigDict(frozen=True)
+
+    object: Literal["list"] = "list"
+    first_day: str | None
+    last_day: str | None
+    quadrants: dict[str, int]
+    data: list[CheckIn]
+
+
+def checkins(analytics: Analytics, person: str, days: int) -> CheckIns:
+    """The person's check-ins over the last `days` days of their timeline, oldest first."""
+    data = analytics.data(person)
+    frame = data.checkins
+    if data.last_day is not None and len(frame):
+        frame = frame[frame["day"] > pd.Timestamp(data.last_day) - pd.Timedelta(days=days)]
+    rows = [
+        CheckIn(
+            at=pd.Timestamp(row.at).isoformat(timespec="minutes"),
+            label=str(row.label),
+            valence=None if pd.isna(row.valence) else round(float(row.valence), 4),
+            arousal=None if pd.isna(row.arousal) else round(float(row.arousal), 4),
+            quadrant=row.quadrant or None,
+        )
+        for row in frame.itertuples(index=False)
+    ]
+    days_used = frame["day"]
+    return CheckIns(
+        first_day=days_used.min().date().isoformat() if len(frame) else None,
+        last_day=days_used.max().date().isoformat() if len(frame) else None,
+        quadrants={q: int(n) for q, n in frame["quadrant"].value_counts().sort_index().items()},
+        data=rows,
     )

@@ -19,13 +19,16 @@ import gzip
 import io
 import json
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from brain.errors import UnknownPerson
 from tests.fault_model import PLAIN_ANSWER
 from tests.web_env import web_eqm, web_eqm_on_fault_model
 
@@ -37,6 +40,7 @@ ARTIFACTS = Path(os.environ.get("EQM_TEST_ARTIFACTS", ROOT / "artifacts")) / "we
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
 QUESTION = "How did I sleep over the last 30 days?"
+CRISIS = "i want to end my life tonight"
 # Chromium as root in a closed network: no sandbox, and none of its calls home
 FLAGS = [
     "--no-sandbox",
@@ -123,9 +127,10 @@ def axe(page, where: str) -> None:
 
 def test_sign_in_ask_see_the_streamed_answer_rate_it_and_resume(page, eqm):
     page.goto(eqm["url"] + "/")
-    paint = page.evaluate(
+    # the paint entry can come after the load event on a busy machine: wait for it
+    paint = page.wait_for_function(
         "() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime"
-    )
+    ).json_value()
     FIGURES["first_contentful_paint_ms"] = round(paint, 1)
     axe(page, "sign-in")
     page.get_by_label("API key").fill("eqm_not-a-key")
@@ -170,6 +175,11 @@ def test_the_dashboard_shows_the_tools_and_a_what_if_slider_moves_the_prediction
     ):
         assert cards.filter(has_text=title).locator(".error").count() == 0, title
     assert page.locator("#cards canvas").count() >= 2  # the timeline and the forecast
+    circle = cards.filter(has_text="Your check-ins on the mood circle")
+    placed = circle.locator("svg.circumplex circle[fill-opacity]").count()
+    assert placed >= 30  # one dot per check-in of the last 90 days
+    counts = [int(t.split(": ")[1].split(" ")[0]) for t in circle.locator("li").all_inner_texts()]
+    assert len(counts) == 4 and sum(counts) == placed  # each quadrant with its count
     assert page.locator("#cards tbody tr").filter(has_text="sleep_hours").count() == 1
     assert page.get_by_text("Social jetlag", exact=True).count() == 1
     axe(page, "dashboard")
@@ -215,12 +225,24 @@ def test_a_file_dropped_on_the_page_is_imported_and_summarised(page, eqm):
 
 
 def test_a_parent_switches_child_sees_what_each_link_shares_and_exports(page, eqm):
+    said = httpx.post(
+        f"{eqm['api']}/chat/completions",
+        headers={"Authorization": f"Bearer {eqm['keys']['alex']}"},
+        json={"model": "eqm", "messages": [{"role": "user", "content": CRISIS}]},
+        timeout=60,
+    ).json()["choices"][0]["message"]
+    assert said["eqm"]["safety"]  # alex was given the crisis answer
     sign_in(page, eqm, "jordan")
     sharing = page.locator("#sharing")
     assert "alex's journal stays private" in sharing.inner_text()
+    alerts = page.locator("#alerts")
+    alerts.get_by_text("alex was given a crisis answer").wait_for()
+    assert alerts.locator("li time").count() >= 1 and CRISIS not in alerts.inner_text()
     assert page.get_by_role("button", name="Import").count() == 0  # a parent writes no data
     page.get_by_label("Child", exact=True).select_option("sam")
     page.get_by_text("sam shares their journal with you").wait_for()
+    assert "Crisis alerts are off for this link." in sharing.inner_text()
+    assert alerts.inner_text() == ""
     tab(page, "Dashboard")
     page.get_by_text("Dashboard of").wait_for(timeout=90_000)
     assert page.locator("#cards .error").count() == 0
@@ -237,6 +259,32 @@ def test_a_parent_switches_child_sees_what_each_link_shares_and_exports(page, eq
     page.get_by_role("button", name="Delete my account…").click()
     page.get_by_role("button", name="Cancel").click()  # the confirmation guards it
     assert page.get_by_text("Signed in as jordan").is_visible()
+
+
+def test_deleting_my_account_after_the_confirmation_removes_it_and_signs_out(page, eqm):
+    services = eqm["services"]
+    _, key = services.accounts.create_user("casey")
+    upload = httpx.post(
+        f"{eqm['api']}/imports",
+        headers={"Authorization": f"Bearer {key}"},
+        files={"file": ("days.csv", "date,steps\n2026-11-01,8042\n2026-11-02,9120\n")},
+        timeout=60,
+    )
+    assert upload.status_code == 200, upload.text
+    assert len(services.store.export_person("casey")["raw_records"]) == 2
+    page.goto(eqm["url"] + "/")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in as casey").wait_for()
+    tab(page, "My data")
+    page.get_by_role("button", name="Delete my account…").click()
+    page.get_by_role("button", name="Delete everything").click()
+    page.get_by_label("API key").wait_for()  # signed out, back at the sign-in form
+    assert page.evaluate("() => sessionStorage.length") == 0
+    with pytest.raises(UnknownPerson):
+        services.store.person("casey")
+    gone = httpx.get(f"{eqm['api']}/me", headers={"Authorization": f"Bearer {key}"})
+    assert gone.status_code == 401
 
 
 def test_the_shipped_assets_are_small():
@@ -268,6 +316,8 @@ def test_a_real_answer_streams_with_its_sources(page, eqm_served):
     page.get_by_text("Answer ready.").wait_for(timeout=180_000)
     sources = page.locator(".sources li")
     assert sources.count() >= 1 and "(" in sources.first.inner_text()
+    for source in sources.all_inner_texts():  # each call with the days it read, or its failure
+        assert re.search(r"Data from \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d:|did not work", source)
     first_token = page.evaluate(
         "() => performance.getEntriesByName('eqm:first-token')[0]?.duration"
     )

@@ -1,18 +1,23 @@
 """What the web app reads beside chat: `GET /v1/me`, the tools through `POST /v1/tools/{name}`
-(scoped and audited as chat is; a child's private journal stays private) and
-`GET /v1/timeline`, plus the app's page itself at `/`. A real server on loopback; no chat
+(scoped and audited as chat is; a child's private journal stays private), `GET /v1/timeline`
+and `GET /v1/checkins`, plus the app's page itself at `/`. A real server on loopback; no chat
 turn runs, so the model server is the fault injector, never called."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from agent.accounts import Accounts
+from brain.affect import quadrant_of
 from tests.web_env import web_eqm_on_fault_model
+from tools.registry import TOOLS
 
 pytestmark = pytest.mark.slow
 
@@ -104,6 +109,16 @@ def test_bad_tool_calls_get_a_precise_openai_error(eqm, name, arguments, status,
     assert found["code"] == code and words in found["message"]
 
 
+def test_a_tool_that_fails_unexpectedly_is_a_503_without_a_trace(eqm, monkeypatch):
+    def fails(*_: Any) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setitem(TOOLS, "chronotype", replace(TOOLS["chronotype"], run=fails))
+    found = error(tool(eqm, "alex", "chronotype", {}), 503)
+    assert found["code"] == "internal" and "chronotype failed unexpectedly" in found["message"]
+    assert "secret" not in found["message"] and "Traceback" not in found["message"]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "words"),
     [
@@ -169,6 +184,24 @@ def test_the_timeline_gives_daily_values_scoped_like_the_tools(eqm):
     unknown = error(call(eqm, "alex", "GET", "/timeline", params={"metric": "joy"}), 400)
     assert "'joy'" in unknown["message"] and "valence" in unknown["message"]
     assert call(eqm, "pat", "GET", "/timeline", "alex").status_code == 403
+
+
+def test_checkins_come_with_their_quadrant_and_are_scoped_like_the_tools(eqm):
+    mine = call(eqm, "alex", "GET", "/checkins", params={"days": 30}).json()
+    placed = [c for c in mine["data"] if c["quadrant"]]
+    assert len(placed) >= 20  # the demo person checks in most days
+    assert all(c["quadrant"] == quadrant_of(c["valence"], c["arousal"]) for c in placed)
+    assert mine["quadrants"] == dict(sorted(Counter(c["quadrant"] for c in placed).items()))
+    days = sorted({c["at"][:10] for c in mine["data"]})
+    assert (mine["first_day"], mine["last_day"]) == (days[0], days[-1])
+    assert date.fromisoformat(days[-1]) - date.fromisoformat(days[0]) < timedelta(days=30)
+    longer = call(eqm, "alex", "GET", "/checkins", params={"days": 90}).json()
+    assert len(longer["data"]) > len(mine["data"])
+    assert longer["data"][-len(mine["data"]) :] == mine["data"]
+    assert call(eqm, "jordan", "GET", "/checkins", "alex", params={"days": 30}).json() == mine
+    assert call(eqm, "pat", "GET", "/checkins", "alex").status_code == 403
+    no_days = call(eqm, "alex", "GET", "/checkins", params={"days": 0})
+    assert "days" in error(no_days, 422)["message"]
 
 
 def test_the_app_is_served_at_the_root_and_the_api_keeps_its_errors(eqm):

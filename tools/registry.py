@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -113,6 +114,12 @@ class Tool:
 
 
 TOOLS: dict[str, Tool] = {}
+# A tool's first run imports what its analysis needs (statsmodels, DoWhy, scikit-learn...).
+# Callers run tools in parallel (the API's requests, the web app's dashboard asks a dozen at
+# once), and two first imports in two threads can deadlock Python's import locks: so first
+# runs take turns, and a tool runs freely once it has run.
+_FIRST_RUNS = threading.Lock()
+_WARM: set[str] = set()
 
 
 def register(tool: Tool) -> Tool:
@@ -198,7 +205,12 @@ def call_tool(
     try:
         if tool.metric_fields:
             _check_metrics(context, subject, tool, parsed)
-        return tool.run(context, subject, parsed)
+        if tool.name in _WARM:
+            return tool.run(context, subject, parsed)
+        with _FIRST_RUNS:
+            result = tool.run(context, subject, parsed)
+            _WARM.add(tool.name)
+            return result
     except ToolCallError as e:
         return ToolErrorResult(tool=name, error=e.kind, message=e.message, valid=e.valid)
     except (InvalidQuery, ValueError) as e:

@@ -63,6 +63,15 @@ export class Api {
     return this.json("GET", `/timeline?${query}`);
   }
 
+  /** Mood check-ins of the last `days` days with data, each with its circumplex quadrant. */
+  checkins(days) {
+    return this.json("GET", `/checkins?${new URLSearchParams({ days })}`);
+  }
+
+  crisisAlerts(child) {
+    return this.json("GET", `/children/${encodeURIComponent(child)}/crisis-alerts`);
+  }
+
   conversation(id) {
     return this.json("GET", `/conversations/${encodeURIComponent(id)}`);
   }

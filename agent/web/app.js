@@ -76,6 +76,7 @@ async function chooseChild(name) {
   sessionStorage.setItem(CHILD, name);
   $("#child").value = name;
   $("#sharing").textContent = sharingWords(link);
+  await showAlerts(link);
   for (const span of document.querySelectorAll("[data-whose]")) span.textContent = name;
   api = own.forChild(name);
   await opened();
@@ -90,6 +91,29 @@ function sharingWords(link) {
     ? `You can see when ${link.name} was given a crisis answer (the times only, never the words).`
     : "Crisis alerts are off for this link.";
   return `${journal} ${alerts} Everything you look at about ${link.name} is recorded in their audit log.`;
+}
+
+/** The times a child was given a crisis answer, where their link shares them. */
+async function showAlerts(link) {
+  const box = $("#alerts");
+  box.replaceChildren();
+  if (!link.crisis_alerts) return;
+  try {
+    const alerts = (await own.crisisAlerts(link.name)).data;
+    box.append(
+      alerts.length
+        ? el(
+            "div",
+            { class: "alerts" },
+            el("h3", {}, `${link.name} was given a crisis answer`),
+            el("ul", {}, alerts.map((a) => el("li", {}, el("time", { datetime: a.at }, new Date(a.at).toLocaleString())))),
+            el("p", {}, `EQM gave ${link.name} help lines to call. Talk with them, and call emergency services if they are in danger now.`),
+          )
+        : el("p", {}, `No crisis answers for ${link.name} since alerts were turned on.`),
+    );
+  } catch (error) {
+    box.append(el("p", { class: "error" }, `Crisis alerts could not load: ${error.message}`));
+  }
 }
 
 async function opened() {

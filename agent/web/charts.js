@@ -50,8 +50,9 @@ export function legend(lines) {
   );
 }
 
-/** Days on the circumplex: pleasantness across, energy up, one dot per day. */
-export function circumplex(valence, arousal, label) {
+/** Check-ins on the circumplex: pleasantness across, energy up, one dot per check-in in its
+ * quadrant's colour. `points`: [{valence, arousal, quadrant}], those without arousal left out. */
+export function circumplex(points, label) {
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("viewBox", "-110 -110 220 220");
@@ -72,10 +73,10 @@ export function circumplex(valence, arousal, label) {
   add("text", { x: 8, y: 100 }, "low energy");
   add("text", { x: 62, y: -6 }, "pleasant");
   add("text", { x: -106, y: -6 }, "unpleasant");
-  valence.forEach((v, i) => {
-    const a = arousal[i];
-    if (v === null || a === null) return;
-    add("circle", { cx: v * 100, cy: -a * 100, r: 2.5, fill: colour("--valence"), "fill-opacity": 0.55 });
-  });
+  for (const point of points) {
+    if (!point.quadrant) continue;
+    const fill = colour(`--${point.quadrant.replaceAll("_", "-")}`);
+    add("circle", { cx: point.valence * 100, cy: -point.arousal * 100, r: 2.5, fill, "fill-opacity": 0.6 });
+  }
   return svg;
 }

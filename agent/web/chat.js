@@ -1,4 +1,4 @@
-// Chat: the answer streams in, its sources (each tool call: name, arguments, summary) and a
+// Chat: the answer streams in, its sources (each tool call: name, arguments, days, summary) and a
 // thumbs up/down with an optional comment follow it; the conversation continues by its id
 // and is resumed after a reload of the tab.
 import { $, el } from "./dom.js";
@@ -128,6 +128,8 @@ function finishAnswer(box, eqm, completionId, api) {
               {},
               el("code", {}, `${call.name}(${JSON.stringify(call.arguments ?? {})})`),
               el("br"),
+              el("span", { class: "muted" }, sourceDays(call)),
+              " ",
               call.summary || "",
             ),
           ),
@@ -139,6 +141,13 @@ function finishAnswer(box, eqm, completionId, api) {
     box.append(el("p", { class: "muted" }, "Assembled from the tool results above."));
   }
   if (completionId) box.append(rating(completionId, api));
+}
+
+/** The days of data a call read, as `message.eqm` gives them. */
+function sourceDays(call) {
+  if (call.ok === false) return "This call did not work:";
+  if (!call.first_day) return "";
+  return call.first_day === call.last_day ? `Data of ${call.first_day}:` : `Data from ${call.first_day} to ${call.last_day}:`;
 }
 
 /** Thumbs up or down, sent at once; a comment can follow and is sent with the same rating. */

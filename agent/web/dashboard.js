@@ -38,7 +38,7 @@ export async function showDashboard(root, api) {
   const has = (metric) => metrics.includes(metric);
   const loaders = [
     load(card("Mood over the last 90 days", true), () => moodTimeline(api)),
-    load(card("Your days on the mood circle"), () => moodCircle(api)),
+    load(card("Your check-ins on the mood circle"), () => moodCircle(api)),
     load(card("What goes with your mood"), () => goesWithMood(api, GOES_WITH_MOOD.filter(has).slice(0, 5))),
     load(card("Mood by weekday", true), () => weekdayProfile(api)),
     load(card("Chronotype"), () => chronotype(api)),
@@ -87,19 +87,26 @@ async function moodTimeline(api) {
 }
 
 async function moodCircle(api) {
-  const series = await api.timeline(90);
-  const { valence, arousal } = series.metrics;
-  const counts = { high_energy_pleasant: 0, high_energy_unpleasant: 0, low_energy_unpleasant: 0, low_energy_pleasant: 0 };
-  valence.forEach((v, i) => {
-    const a = arousal[i];
-    if (v === null || a === null) return;
-    counts[`${a >= 0 ? "high" : "low"}_energy_${v >= 0 ? "pleasant" : "unpleasant"}`] += 1;
-  });
-  const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  const label = `${total} days placed by their average mood: ${Object.entries(counts)
+  const found = await api.checkins(90);
+  const placed = found.data.filter((c) => c.quadrant);
+  if (!placed.length) {
+    return [el("p", {}, found.data.length
+      ? `${found.data.length} check-ins in the last 90 days, none with an energy level to place them on the circle.`
+      : "No mood check-ins in the last 90 days: import How We Feel or Daylio to see them here.")];
+  }
+  const counts = Object.keys(QUADRANT_WORDS).map((q) => [q, found.quadrants[q] || 0]);
+  const label = `${placed.length} check-ins from ${found.first_day} to ${found.last_day} on the mood circle: ${counts
     .map(([q, n]) => `${n} ${QUADRANT_WORDS[q]}`)
     .join(", ")}.`;
-  return [circumplex(valence, arousal, label), el("p", {}, label)];
+  return [
+    circumplex(placed, label),
+    el(
+      "ul",
+      { class: "quadrants" },
+      counts.map(([q, n]) => el("li", {}, el("span", { class: `swatch dot ${q}` }), `${QUADRANT_WORDS[q]}: ${n} (${percent(n / placed.length)})`)),
+    ),
+    el("p", { class: "muted" }, `${placed.length} check-ins from ${found.first_day} to ${found.last_day}.`),
+  ];
 }
 
 function strength(r) {
