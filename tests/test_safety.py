@@ -116,6 +116,25 @@ def test_diagnosis_requests_are_refused_and_data_questions_about_medicines_are_n
     assert safety_check.check(["I took my vitamins every day, how was my mood?"]).kind is None
 
 
+@pytest.mark.slow
+def test_the_served_encoder_gives_the_fine_tuned_models_vectors(safety_check):
+    """ONNX Runtime serves the encoder PyTorch fine-tuned: the same unit vectors, a long
+    message cut at the same token."""
+    from sentence_transformers import SentenceTransformer
+
+    from brain.config import Settings
+    from tools.safety.classifier import cached_classifier
+    from tools.safety.encoder import SentenceEncoder
+
+    folder = cached_classifier(Settings().cache_dir, progress=lambda _: None)
+    served = SentenceEncoder(folder, max_length=128)
+    trained = SentenceTransformer(str(folder / "encoder"), device="cpu", local_files_only=True)
+    texts = ["hi", "finished the letters, one each", "Ünïcode 💀 and CAPS", "so tired " * 200]
+    expected = trained.encode(texts, normalize_embeddings=True)
+    for text, vector in zip(texts, expected, strict=True):
+        assert abs(served(text) - vector).max() < 1e-5, text
+
+
 def test_the_fixed_texts_name_emergency_numbers_and_helplines():
     assert all(number in CRISIS_RESPONSE for number in ("112", "911", "988", "116 123"))
     assert all(word in CHILD_CRISIS_RESPONSE for word in ("Childline", "988", "911", "adult"))

