@@ -16,6 +16,7 @@ deletion, every route scoped to the person behind the bearer key.
     POST /v1/tools/{name}       one of the model's tools, run for you (or a linked child):
                                 the same typed result the model reads
     GET  /v1/timeline           the last days of some daily metrics, for the app's charts
+    GET  /v1/checkins           the mood check-ins of the last days, each on its quadrant
     GET  /v1/me/export          everything about you, as a zip
     DELETE /v1/me               everything about you, gone
     GET  /healthz

@@ -110,12 +110,13 @@ def timeline(analytics: Analytics, person: str, metrics: list[str], days: int) -
 
 
 class CheckIn(BaseModel):
-    """One mood check-in placed on the circumplex (quadrant null where arousal is unknown)."""
+    """One mood check-in placed on the circumplex (quadrant null where arousal is unknown):
+    its time and axes, not its words (a custom mood name is the person's own text, which a
+    parent's link may not share)."""
 
     model_config = ConfigDict(frozen=True)
 
     at: str
-    label: str
     valence: float | None
     arousal: float | None
     quadrant: str | None
@@ -142,7 +143,6 @@ def checkins(analytics: Analytics, person: str, days: int) -> CheckIns:
     rows = [
         CheckIn(
             at=pd.Timestamp(row.at).isoformat(timespec="minutes"),
-            label=str(row.label),
             valence=None if pd.isna(row.valence) else round(float(row.valence), 4),
             arousal=None if pd.isna(row.arousal) else round(float(row.arousal), 4),
             quadrant=row.quadrant or None,

@@ -94,6 +94,7 @@ ROUTES = [
     ("GET", "/me", {}),
     ("POST", "/tools/list_metrics", {"json": {}}),
     ("GET", "/timeline", {}),
+    ("GET", "/checkins", {}),
     ("GET", "/me/export", {}),
     ("DELETE", "/me", {}),
 ]
@@ -193,6 +194,7 @@ def test_every_parent_access_to_a_childs_data_is_audited(eqm):
         lambda: chat(eqm, "pat", "alex"),
         lambda: call(eqm, "pat", "POST", "/tools/list_metrics", json={}, headers=child),
         lambda: call(eqm, "pat", "GET", "/timeline", headers=child),
+        lambda: call(eqm, "pat", "GET", "/checkins", headers=child),
     ]
     for read in reads:
         with Accounts.open(eqm["db"]) as accounts:

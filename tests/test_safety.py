@@ -123,11 +123,10 @@ def test_the_served_encoder_gives_the_fine_tuned_models_vectors(safety_check):
     from sentence_transformers import SentenceTransformer
 
     from brain.config import Settings
-    from tools.safety.classifier import cached_classifier
-    from tools.safety.encoder import SentenceEncoder
+    from tools.safety.classifier import SafetyClassifier, cached_classifier
 
     folder = cached_classifier(Settings().cache_dir, progress=lambda _: None)
-    served = SentenceEncoder(folder, max_length=128)
+    served = SafetyClassifier.load(folder).encoder
     trained = SentenceTransformer(str(folder / "encoder"), device="cpu", local_files_only=True)
     texts = ["hi", "finished the letters, one each", "Ünïcode 💀 and CAPS", "so tired " * 200]
     expected = trained.encode(texts, normalize_embeddings=True)

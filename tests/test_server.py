@@ -88,7 +88,7 @@ def test_openai_sdk_chat_returns_a_grounded_answer_with_its_sources(env):
     assert set(eqm) >= {"tool_calls", "grounded", "fallback", "safety", "conversation_id"}
     for call in eqm["tool_calls"]:
         assert set(call) == {"name", "arguments", "ok", "first_day", "last_day", "summary"}
-    read = [c for c in eqm["tool_calls"] if c["ok"]]
+    read = [c for c in eqm["tool_calls"] if c["ok"] and c["first_day"]]
     assert read and all(c["first_day"] <= c["last_day"] for c in read)  # the days each used
     assert reply.usage.total_tokens == reply.usage.prompt_tokens + reply.usage.completion_tokens
     assert reply.usage.prompt_tokens > 0

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from brain.analytics.data import with_quadrants
 from brain.errors import BrainError, ImportFailed, InvalidQuery, UnknownFormat, UnknownPerson
 from brain.store import Store
 from brain.store.schema import daily_values, imports, people, raw_records, sleep_episodes
@@ -198,6 +199,15 @@ def test_new_imports_rebuild_only_what_they_touch(store: Store, tmp_path: Path):
     assert table.loc[date(2026, 5, 17), "sleep_hours"] == pytest.approx(7.25)
     assert table.loc[date(2026, 5, 20), "steps"] == 3000
     assert store.person("alex").data_version == 2
+
+
+def test_check_ins_without_arousal_are_kept_unplaced(store: Store):
+    """Daylio's moods have a pleasantness but no energy: each is a check-in, on no quadrant."""
+    store.import_file("alex", FIXTURES / "daylio_new.csv")
+    checkins = store.checkins("alex").set_index("label")
+    assert checkins.loc[["rad", "meh", "awful"], "valence"].tolist() == [1.0, 0.0, -1.0]
+    assert len(checkins) == 4 and checkins["arousal"].isna().all()  # a custom mood too
+    assert with_quadrants(store.checkins("alex"))["quadrant"].isna().all()
 
 
 def test_a_person_needs_a_name(store: Store):

@@ -316,8 +316,8 @@ def test_a_real_answer_streams_with_its_sources(page, eqm_served):
     page.get_by_text("Answer ready.").wait_for(timeout=180_000)
     sources = page.locator(".sources li")
     assert sources.count() >= 1 and "(" in sources.first.inner_text()
-    for source in sources.all_inner_texts():  # each call with the days it read, or its failure
-        assert re.search(r"Data from \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d:|did not work", source)
+    days = r"Data from \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d:"  # the days a call read
+    assert any(re.search(days, source) for source in sources.all_inner_texts())
     first_token = page.evaluate(
         "() => performance.getEntriesByName('eqm:first-token')[0]?.duration"
     )

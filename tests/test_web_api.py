@@ -17,7 +17,7 @@ import pytest
 from agent.accounts import Accounts
 from brain.affect import quadrant_of
 from tests.web_env import web_eqm_on_fault_model
-from tools.registry import TOOLS
+from tools.registry import TOOLS, openai_tools
 
 pytestmark = pytest.mark.slow
 
@@ -113,6 +113,7 @@ def test_a_tool_that_fails_unexpectedly_is_a_503_without_a_trace(eqm, monkeypatc
     def fails(*_: Any) -> None:
         raise RuntimeError("secret internals")
 
+    openai_tools([])  # the tools register on first use
     monkeypatch.setitem(TOOLS, "chronotype", replace(TOOLS["chronotype"], run=fails))
     found = error(tool(eqm, "alex", "chronotype", {}), 503)
     assert found["code"] == "internal" and "chronotype failed unexpectedly" in found["message"]
@@ -198,7 +199,10 @@ def test_checkins_come_with_their_quadrant_and_are_scoped_like_the_tools(eqm):
     longer = call(eqm, "alex", "GET", "/checkins", params={"days": 90}).json()
     assert len(longer["data"]) > len(mine["data"])
     assert longer["data"][-len(mine["data"]) :] == mine["data"]
-    assert call(eqm, "jordan", "GET", "/checkins", "alex", params={"days": 30}).json() == mine
+    with Accounts.open(eqm["db"]) as accounts:
+        assert call(eqm, "jordan", "GET", "/checkins", "alex", params={"days": 30}).json() == mine
+        last = accounts.audit_entries("alex")[-1]
+    assert (last.actor, last.subject, last.action) == ("jordan", "alex", "read_checkins")
     assert call(eqm, "pat", "GET", "/checkins", "alex").status_code == 403
     no_days = call(eqm, "alex", "GET", "/checkins", params={"days": 0})
     assert "days" in error(no_days, 422)["message"]

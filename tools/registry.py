@@ -118,7 +118,7 @@ TOOLS: dict[str, Tool] = {}
 # Callers run tools in parallel (the API's requests, the web app's dashboard asks a dozen at
 # once), and two first imports in two threads can deadlock Python's import locks: so first
 # runs take turns, and a tool runs freely once it has run.
-_FIRST_RUNS = threading.Lock()
+_FIRST_RUNS = threading.RLock()  # re-entrant: a tool may call another
 _WARM: set[str] = set()
 
 

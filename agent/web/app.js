@@ -76,10 +76,9 @@ async function chooseChild(name) {
   sessionStorage.setItem(CHILD, name);
   $("#child").value = name;
   $("#sharing").textContent = sharingWords(link);
-  await showAlerts(link);
   for (const span of document.querySelectorAll("[data-whose]")) span.textContent = name;
   api = own.forChild(name);
-  await opened();
+  await Promise.all([showAlerts(link), opened()]);
 }
 
 /** What a parent's link to a child shares, said plainly. */
@@ -98,8 +97,10 @@ async function showAlerts(link) {
   const box = $("#alerts");
   box.replaceChildren();
   if (!link.crisis_alerts) return;
+  const stillShown = () => $("#child").value === link.name; // the parent may have switched
   try {
     const alerts = (await own.crisisAlerts(link.name)).data;
+    if (!stillShown()) return;
     box.append(
       alerts.length
         ? el(
@@ -112,7 +113,7 @@ async function showAlerts(link) {
         : el("p", {}, `No crisis answers for ${link.name} since alerts were turned on.`),
     );
   } catch (error) {
-    box.append(el("p", { class: "error" }, `Crisis alerts could not load: ${error.message}`));
+    if (stillShown()) box.append(el("p", { class: "error" }, `Crisis alerts could not load: ${error.message}`));
   }
 }
 

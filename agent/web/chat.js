@@ -146,8 +146,11 @@ function finishAnswer(box, eqm, completionId, api) {
 /** The days of data a call read, as `message.eqm` gives them. */
 function sourceDays(call) {
   if (call.ok === false) return "This call did not work:";
-  if (!call.first_day) return "";
-  return call.first_day === call.last_day ? `Data of ${call.first_day}:` : `Data from ${call.first_day} to ${call.last_day}:`;
+  const [first, last] = [call.first_day, call.last_day];
+  if (first && last) return first === last ? `Data of ${first}:` : `Data from ${first} to ${last}:`;
+  if (first) return `Data from ${first} on:`;
+  if (last) return `Data up to ${last}:`;
+  return ""; // a call that reads no days
 }
 
 /** Thumbs up or down, sent at once; a comment can follow and is sent with the same rating. */

@@ -319,12 +319,20 @@ class Store:
         ).reset_index()
         wide = wide[wide[MOOD_LABEL].notna()]
         local = pd.to_datetime(wide["start_utc"] + wide["offset"].fillna(0) * 60, unit="s")
+
+        def axis(name: str) -> Any:
+            """The axis's values, NaN throughout where the source has none (Daylio's moods
+            have no arousal)."""
+            if name not in wide:
+                return float("nan")
+            return pd.to_numeric(wide[name], errors="coerce").to_numpy()
+
         return pd.DataFrame(
             {
                 "at": local.to_numpy(),
                 "day": wide["day"].to_numpy(),
                 "label": wide[MOOD_LABEL].to_numpy(),
-                "valence": pd.to_numeric(wide.get("valence"), errors="coerce").to_numpy(),
-                "arousal": pd.to_numeric(wide.get("arousal"), errors="coerce").to_numpy(),
+                "valence": axis("valence"),
+                "arousal": axis("arousal"),
             }
         ).sort_values("at", ignore_index=True)

@@ -41,10 +41,11 @@ from pydantic import BaseModel
 
 from brain.files import code_digest, staged_folder
 from tools.memories.embedder import packaged_model_path
-from tools.safety.encoder import ENCODER_FILE, SentenceEncoder, export_encoder
+from tools.safety.encoder import ENCODER_FILE, INPUTS, SentenceEncoder
 from tools.safety.labelled import CATEGORIES, LabelledMessage, read_labelled, training_files
 
 if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
     from sklearn.pipeline import Pipeline
 
 LIBRARIES = (
@@ -190,13 +191,43 @@ def train_classifier(
     )
 
 
+def export_encoder(encoder: SentenceTransformer, path: Path) -> None:
+    """Write `encoder` (transformer, mean pooling, unit length) as one ONNX graph."""
+    import torch
+
+    class UnitMeanPooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = encoder[0].auto_model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, dim=-1)
+
+    example = encoder.tokenizer(["an example message"], return_tensors="pt")
+    with torch.inference_mode():
+        torch.onnx.export(
+            UnitMeanPooled().eval(),
+            tuple(example[name] for name in INPUTS),
+            str(path),
+            input_names=list(INPUTS),
+            output_names=["vector"],
+            dynamic_axes={name: {0: "texts", 1: "tokens"} for name in INPUTS},
+            opset_version=17,
+            dynamo=False,  # the TorchScript exporter: no onnxscript needed for a BERT
+        )
+
+
 def classifier_key(spec: ClassifierSpec | None = None) -> str:
     """What the trained classifier depends on: the labelled files, this code, the libraries."""
     digest = hashlib.sha256((spec or ClassifierSpec()).model_dump_json().encode())
     for path in training_files():
         digest.update(path.name.encode() + path.read_bytes())
-    here = Path(__file__)
-    for path in (here, here.with_name("labelled.py"), here.with_name("encoder.py")):
+    for path in (Path(__file__), Path(__file__).with_name("labelled.py")):
         digest.update(code_digest(path))
     for name in LIBRARIES:
         digest.update(f"{name}={metadata.version(name)}".encode())
