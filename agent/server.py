@@ -85,6 +85,7 @@ from agent.webapp import (
     who_am_i,
 )
 from brain.errors import BrainError, UnknownPerson
+from brain.importers.bank import parse_columns
 from brain.importers.events import EventBatch
 from tools import Subject, ToolErrorResult, ToolResult, call_tool
 
@@ -276,8 +277,13 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
         file: Annotated[UploadFile, File()],
         format: Annotated[str | None, Form()] = None,
         timezone: Annotated[str | None, Form()] = None,
+        columns: Annotated[str | None, Form()] = None,
     ) -> dict[str, Any]:
         subject = _self_only(account)
+        try:
+            roles = parse_columns(columns) if columns else None
+        except ValueError as e:
+            raise InvalidRequest(f"columns: {e}") from None
         limit = settings.max_upload_mb * (1 << 20)
         suffix = Path(file.filename or "upload").suffix[:16]
         with tempfile.TemporaryDirectory(prefix="eqm-upload-") as folder:
@@ -293,7 +299,7 @@ def create_app(settings: AgentSettings | None = None, services: Services | None 
                         )
                     out.write(chunk)
             summary = services.store.import_file(
-                subject.person, path, fmt=format, timezone=timezone
+                subject.person, path, fmt=format, timezone=timezone, columns=roles
             )
         memories = services.sync_memories(subject.person)
         return {**summary.model_dump(mode="json"), "memories_added": memories}

@@ -28,6 +28,13 @@ class Settings(BaseSettings):
         "SQLite at DATA_DIR/eqm.sqlite3.",
     )
 
+    domain_categories: Path | None = Field(
+        default=None,
+        description="A CSV of `domain,category` rows (social, news, video, shopping, work, "
+        "learning) read on top of the list EQM ships (brain/data/domain_categories.csv): how "
+        "browser history is split into distracted and focused time.",
+    )
+
     def resolved_database_url(self) -> str:
         """The URL to connect to: EQM_DATABASE_URL, or the embedded SQLite file."""
         if self.database_url:

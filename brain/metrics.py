@@ -19,6 +19,7 @@ class Aggregation(StrEnum):
     MEAN = "mean"  # levels (heart rate, valence): mean of every sample that day
     SLEEP = "sleep"  # derived from sleep episodes, the night belongs to the day it ends
     COUNT = "count"  # number of records (check-ins)
+    RATIO = "ratio"  # one daily SUM metric over another (see RATIOS): never stored raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +183,77 @@ _SPECS = (
     ),
     MetricSpec("travel_km", "km", Aggregation.SUM, 0, 40_000, "distance travelled"),
     MetricSpec("travel_day", "flag", Aggregation.MEAN, 0, 1, "1 on days with a long trip"),
+    MetricSpec(
+        "browsing_minutes",
+        "min",
+        Aggregation.SUM,
+        0,
+        1440,
+        "minutes browsing the web (visits grouped into sessions)",
+        ("browsing", "browsing_time", "web_minutes"),
+    ),
+    MetricSpec(
+        "distracted_browsing_minutes",
+        "min",
+        Aggregation.SUM,
+        0,
+        1440,
+        "browsing minutes on social, news, video and shopping sites",
+    ),
+    MetricSpec(
+        "late_night_browsing_minutes",
+        "min",
+        Aggregation.SUM,
+        0,
+        1440,
+        "browsing minutes between 23:00 and 04:00 local time",
+    ),
+    MetricSpec(
+        "distraction_ratio",
+        "share",
+        Aggregation.RATIO,
+        0,
+        1,
+        "share of the day's browsing minutes on social, news, video and shopping sites",
+    ),
+    MetricSpec(
+        "spend",
+        "currency",
+        Aggregation.SUM,
+        0,
+        10_000_000,
+        "money spent (card and account payments out), in the account's currency",
+        ("spending", "money_spent", "daily_spend"),
+    ),
+    MetricSpec(
+        "transactions", "count", Aggregation.SUM, 0, 10_000, "payments made", ("purchases",)
+    ),
+    MetricSpec(
+        "impulse_purchases",
+        "count",
+        Aggregation.SUM,
+        0,
+        10_000,
+        "small discretionary purchases late in the day (brain/importers/bank.py)",
+    ),
+    MetricSpec(
+        "pm25",
+        "ug/m3",
+        Aggregation.MEAN,
+        0,
+        2000,
+        "fine particulate matter (PM2.5) in the air where the person lives",
+        ("pm2_5", "pm_2_5", "pm_25"),
+    ),
+    MetricSpec(
+        "pm10",
+        "ug/m3",
+        Aggregation.MEAN,
+        0,
+        5000,
+        "coarse particulate matter (PM10) in the air where the person lives",
+        ("pm_10",),
+    ),
 )
 
 CANONICAL: dict[str, MetricSpec] = {spec.name: spec for spec in _SPECS}
@@ -196,12 +268,22 @@ MOOD_LABEL = "mood_label"  # one check-in: text = the word the person chose
 
 SLEEP_DAILY = frozenset(s.name for s in _SPECS if s.aggregation is Aggregation.SLEEP)
 
+RATIOS: dict[str, tuple[str, str]] = {
+    "distraction_ratio": ("distracted_browsing_minutes", "browsing_minutes"),
+}
+"""Daily metrics that are one daily amount over another (numerator, denominator): a share of
+minutes cannot be summed or averaged from its parts' records, so it is derived per day."""
+
+SPEND_BY_CATEGORY = "spend_"
+"""Prefix of the per-category spending metrics (`spend_groceries`): amounts, so summed."""
+
 
 def rebuild_scope(changed: set[str]) -> tuple[frozenset[str], frozenset[str]]:
     """(raw metrics to read, daily metrics to replace) after records of `changed` arrived.
 
     A daily metric depends only on its own records, except that the sleep metrics come from
-    sleep segments and sleep statements together, and check-ins count mood labels.
+    sleep segments and sleep statements together, check-ins count mood labels, and a ratio
+    (RATIOS) is rebuilt with its two parts.
     """
     read: set[str] = set()
     replace: set[str] = set()
@@ -212,6 +294,10 @@ def rebuild_scope(changed: set[str]) -> tuple[frozenset[str], frozenset[str]]:
         elif metric == MOOD_LABEL:
             read.add(MOOD_LABEL)
             replace.add("checkins")
+        elif ratios := [r for r, parts in RATIOS.items() if metric in parts]:
+            for ratio in ratios:
+                read.update(RATIOS[ratio])
+                replace.update((*RATIOS[ratio], ratio))
         else:
             read.add(metric)
             replace.add(metric)
@@ -235,6 +321,8 @@ def canonical_name(label: str) -> str:
 def aggregation_of(metric: str) -> Aggregation:
     """Unknown numeric metrics are averaged: a mean never double-counts."""
     spec = CANONICAL.get(metric)
+    if spec is None and metric.startswith(SPEND_BY_CATEGORY):
+        return Aggregation.SUM
     return spec.aggregation if spec else Aggregation.MEAN
 
 

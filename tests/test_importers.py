@@ -42,6 +42,8 @@ def day(store: Store, person: str, when: date) -> dict[str, float]:
         ("spotify_extended.json", "spotify"),
         ("spotify_basic.json", "spotify"),
         ("google_timeline.json", "google_maps"),
+        ("bank_monzo.csv", "bank"),
+        ("openaq.csv", "air_quality"),
         ("wide.csv", "csv_wide"),
         ("long.csv", "csv_long"),
     ],

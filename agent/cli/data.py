@@ -20,8 +20,16 @@ def import_(
         typer.Option(
             "--format",
             "-f",
-            help="Skip detection: apple_health, "
-            "how_we_feel, daylio, spotify, google_maps, csv_wide, csv_long, events.",
+            help="Skip detection: apple_health, how_we_feel, daylio, spotify, google_maps, "
+            "browser, bank, air_quality, csv_wide, csv_long, events.",
+        ),
+    ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            help="Name the columns a bank export's guess misses: "
+            "'date=Booking Date,amount=Betrag' (roles: date, time, amount, debit, credit, "
+            "description, category, currency, type, status).",
         ),
     ] = None,
     tz: Annotated[
@@ -46,6 +54,7 @@ def import_(
     from rich.console import Console
     from rich.progress import DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
+    from brain.importers.bank import parse_columns
     from brain.importers.daylio import parse_mood_scale
     from brain.store import Store
 
@@ -53,6 +62,10 @@ def import_(
         scale = parse_mood_scale(mood_scale) if mood_scale else None
     except ValueError as e:
         raise typer.BadParameter(str(e), param_hint="--mood-scale") from None
+    try:
+        roles = parse_columns(columns) if columns else None
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--columns") from None
     console = Console(stderr=True)
     bar = Progress(
         *Progress.get_default_columns()[:-1],
@@ -72,6 +85,7 @@ def import_(
             fmt=format,
             timezone=tz,
             mood_scale=scale,
+            columns=roles,
             on_read=lambda n: bar.advance(task, n),
         )
     typer.echo(summary.model_dump_json(indent=2))
@@ -123,7 +137,7 @@ def demo_data(
     """
     from brain.demo import generate
 
-    paths = generate(outdir, days=days, seed=seed)
+    paths = generate(outdir, days=days, seed=seed, lifelog=True)
     typer.echo(json.dumps([str(p) for p in paths], indent=2))
 
 
@@ -166,7 +180,7 @@ def demo(
 
     outdir = Settings().data_dir / "demo-data"
     typer.echo(f"writing {days} days of demo exports to {outdir}/")
-    paths = generate(outdir, days=days)
+    paths = generate(outdir, days=days, lifelog=True)
     with Store.open() as store:
         for path in paths:
             summary = store.import_file(DEMO_PERSON, path, timezone=TZ.key)

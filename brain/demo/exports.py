@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from brain.demo.lifelog import write_lifelog
 from brain.demo.params import TZ
 from brain.demo.records import DemoTruth, HrvReading, SleepSegment, SleepStage, Span
 from brain.demo.scm import simulate
@@ -44,9 +45,16 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 def generate(
-    outdir: Path, *, days: int = 730, seed: int = 7, end: date = date(2026, 10, 31)
+    outdir: Path,
+    *,
+    days: int = 730,
+    seed: int = 7,
+    end: date = date(2026, 10, 31),
+    lifelog: bool = False,
 ) -> list[Path]:
-    """Simulate Alex and write the four export files into `outdir`; returns their paths."""
+    """Simulate Alex and write the four export files into `outdir`, and with `lifelog` the
+    browser history, bank export and air-quality file too (brain.demo.lifelog); returns
+    their paths."""
     truth = simulate(days=days, seed=seed, end=end)
     first = truth.daily.index[0].date()
     years = f"{first.year}-{end.year}" if first.year != end.year else f"{end.year}"
@@ -60,6 +68,8 @@ def generate(
     for path, writer in zip(paths, writers, strict=True):
         path.parent.mkdir(parents=True, exist_ok=True)
         writer(truth, path)
+    if lifelog:
+        paths += write_lifelog(truth, outdir, seed)
     return paths
 
 

@@ -13,11 +13,15 @@ from brain.demo.params import TZ
 from brain.store import Store
 from brain.store.models import ImportSummary
 
-__all__ = ["DEMO_FILES", "DemoFile", "DemoPerson", "import_demo_person"]
+__all__ = ["DEMO_FILES", "LIFELOG_FILES", "DemoFile", "DemoPerson", "import_demo_person"]
 
-DemoFile = Literal["how_we_feel", "apple_health", "spotify", "wearable"]
+DemoFile = Literal[
+    "how_we_feel", "apple_health", "spotify", "wearable", "browser", "bank", "air_quality"
+]
 DEMO_FILES: tuple[DemoFile, ...] = ("how_we_feel", "apple_health", "spotify", "wearable")
 """The files `generate` writes, in its order."""
+LIFELOG_FILES: tuple[DemoFile, ...] = ("browser", "bank", "air_quality")
+"""And those it writes after them with `lifelog=True`."""
 
 
 class DemoPerson(BaseModel):
@@ -35,9 +39,11 @@ class DemoPerson(BaseModel):
 def import_demo_person(store: Store, person: DemoPerson, folder: Path) -> list[ImportSummary]:
     """Write `person`'s exports under `folder` and import the chosen ones into `store`
     (importing again adds nothing); returns one summary per imported file."""
-    paths = generate(folder, days=person.days, seed=person.seed)
+    lifelog = bool(set(person.files) & set(LIFELOG_FILES))
+    paths = generate(folder, days=person.days, seed=person.seed, lifelog=lifelog)
+    kinds = DEMO_FILES + LIFELOG_FILES if lifelog else DEMO_FILES
     return [
         store.import_file(person.name, path, timezone=TZ.key)
-        for kind, path in zip(DEMO_FILES, paths, strict=True)
+        for kind, path in zip(kinds, paths, strict=True)
         if kind in person.files
     ]

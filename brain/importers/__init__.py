@@ -10,8 +10,11 @@ import zipfile
 from pathlib import Path
 
 from brain.errors import ImportFailed, UnknownFormat
+from brain.importers.air_quality import AirQualityImporter
 from brain.importers.apple_health import AppleHealthImporter
+from brain.importers.bank import BankImporter
 from brain.importers.base import FileSample, ImportContext, Importer, Parsed, Record, Rejection
+from brain.importers.browser import BrowserHistoryImporter
 from brain.importers.daylio import DaylioImporter
 from brain.importers.events import EventsImporter
 from brain.importers.generic_csv import LongCsvImporter, WideCsvImporter
@@ -26,6 +29,9 @@ IMPORTERS: tuple[Importer, ...] = (
     EventsImporter(),
     SpotifyImporter(),
     GoogleMapsImporter(),
+    BrowserHistoryImporter(),
+    BankImporter(),
+    AirQualityImporter(),
     LongCsvImporter(),
     WideCsvImporter(),
 )

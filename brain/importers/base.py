@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, ClassVar, Protocol
 from zoneinfo import ZoneInfo
@@ -50,7 +50,34 @@ class UnknownLabel:
     where: str
 
 
-Parsed = Record | Rejection | UnknownLabel
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something the person should know about how their file was read (what was left out,
+    which convention was assumed); shown once in the import summary."""
+
+    text: str
+
+
+Parsed = Record | Rejection | UnknownLabel | Note
+
+LATE_NIGHT_HOURS = frozenset({23, 0, 1, 2, 3})  # local clock hours counted as late night
+
+
+def zero_days(
+    metrics: Iterable[tuple[str, str]], first: date, last: date, device: str
+) -> Iterator[Record]:
+    """A statement of zero for each (metric, unit) on every day from `first` to `last`.
+
+    A file that covers those days and holds no payment (or visit) on one of them says that
+    day's amount was zero; without the statement the day would be missing, and analyses
+    would only ever see the days on which something happened. A statement never adds to
+    the day's records (brain.timeline.derive takes the larger).
+    """
+    pairs = list(metrics)
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        for metric, unit in pairs:
+            yield Record(metric, day, 0.0, unit, device=device, where=f"{day} (none that day)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +126,7 @@ class ImportContext:
     today: date  # anything after this (plus a day of slack for time zones) is in the future
     mood_scale: Mapping[str, MoodPoint] = field(default_factory=dict)
     on_read: Callable[[int], None] | None = None  # bytes read from the file, for a progress bar
+    columns: Mapping[str, str] = field(default_factory=dict)  # role -> column, overriding names
 
     def open(self, path: Path) -> BinaryIO:
         """The file to import, opened for reading; what is read is reported to `on_read`."""

@@ -16,10 +16,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from brain.errors import ImportFailed
-from brain.importers.base import FileSample, ImportContext, Parsed, Record, Rejection
+from brain.importers.base import (
+    LATE_NIGHT_HOURS,
+    FileSample,
+    ImportContext,
+    Parsed,
+    Record,
+    Rejection,
+)
 from brain.importers.text import sniff_encoding
 
-LATE_NIGHT_HOURS = frozenset({23, 0, 1, 2, 3})  # local clock hours counted as late night
 SKIP_THRESHOLD_MS = 30_000
 
 

@@ -24,6 +24,7 @@ from brain.errors import ImportFailed
 from brain.importers.base import (
     ImportContext,
     Importer,
+    Note,
     Parsed,
     Record,
     Rejection,
@@ -83,6 +84,7 @@ class _Tally:
         self.rejections: list[Rejected] = []
         self.by_reason: Counter[str] = Counter()
         self.unknown_labels: Counter[str] = Counter()
+        self.notes: dict[str, None] = {}  # in the order first said, each once
 
     def reject(self, rejection: Rejection) -> None:
         self.by_reason[rejection.code] += 1
@@ -164,6 +166,9 @@ def _write(
     for item in parsed:
         if isinstance(item, UnknownLabel):
             tally.unknown_labels[item.label] += 1
+            continue
+        if isinstance(item, Note):
+            tally.notes[item.text] = None
             continue
         tally.read += 1
         if isinstance(item, Rejection):
@@ -322,6 +327,7 @@ def _import(
         rejected_by_reason=dict(tally.by_reason.most_common()),
         rejections=tally.rejections,
         unknown_labels=dict(tally.unknown_labels.most_common()),
+        notes=list(tally.notes),
         date_range=DateRange(first=min(days), last=max(days)) if days else None,
         metrics=per_metric,
         days_rebuilt=days_rebuilt,

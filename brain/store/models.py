@@ -41,6 +41,7 @@ class ImportSummary(BaseModel):
     rejected_by_reason: dict[str, int]
     rejections: list[Rejected]  # the first MAX_LISTED_REJECTIONS, in file order
     unknown_labels: dict[str, int]  # mood words not in the lexicon: kept, but not placed
+    notes: list[str] = []  # how the file was read: what was left out, conventions assumed
     date_range: DateRange | None
     metrics: dict[str, int]  # records kept per metric
     days_rebuilt: int

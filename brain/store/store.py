@@ -105,12 +105,14 @@ class Store:
         mood_scale: Mapping[str, MoodPoint] | None = None,
         today: date | None = None,
         on_read: Callable[[int], None] | None = None,
+        columns: Mapping[str, str] | None = None,
     ) -> ImportSummary:
         """Import one export for `person` (created if new), all or nothing.
 
         `timezone` is used for timestamps without an offset and for the local dates of UTC
         timestamps; it defaults to the person's own time zone. `on_read` is told the bytes
-        of each read from the file (a progress bar's measure).
+        of each read from the file (a progress bar's measure). `columns` names a bank
+        export's columns by role where the guess misses them (brain/importers/bank.py).
         """
         importer = choose(path, fmt)
         with self.engine.begin() as connection:
@@ -120,6 +122,7 @@ class Store:
                 today=today or date.today(),
                 mood_scale=dict(mood_scale or {}),
                 on_read=on_read,
+                columns=dict(columns or {}),
             )
             return run_import(connection, owner, importer, path, ctx)
 

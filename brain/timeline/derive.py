@@ -14,6 +14,8 @@ The rules, chosen so that no source is ever counted twice:
   same thing are alternatives, not addends.
 - MEAN metrics (heart rate, valence, arousal): the mean of every record that day.
 - COUNT (check-ins): the number of mood labels that day.
+- RATIO (distraction_ratio): the day's numerator metric over its denominator (metrics.RATIOS),
+  on days where the denominator is above zero.
 - SLEEP: sleep segments (in bed, asleep by stage, awake) from every device are clustered
   into episodes (gaps under an hour join). An episode belongs to the night of the local
   date on which it ends. Asleep time is the union of asleep segments (so phone and watch
@@ -35,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from brain.metrics import (
     MOOD_LABEL,
+    RATIOS,
     SLEEP_ASLEEP,
     SLEEP_SEGMENTS,
     Aggregation,
@@ -132,8 +135,23 @@ def derive(rows: Iterable[RawRow], days: set[date]) -> tuple[list[DailyValue], l
         else:
             value = _mean(r.value for r in numbers)
         values.append(DailyValue(day, metric, value, len(numbers)))
+    values += _ratios(values)
     values.sort(key=lambda v: (v.day, v.metric))
     return values, episodes
+
+
+def _ratios(values: list[DailyValue]) -> list[DailyValue]:
+    """Each RATIOS metric from its parts, except on days a source stated it directly."""
+    by_key = {(v.day, v.metric): v for v in values}
+    ratios = []
+    for ratio, (numerator, denominator) in RATIOS.items():
+        for (day, metric), below in by_key.items():
+            if metric != denominator or below.value <= 0 or (day, ratio) in by_key:
+                continue
+            above = by_key.get((day, numerator))
+            share = above.value / below.value if above else 0.0
+            ratios.append(DailyValue(day, ratio, share, below.n))
+    return ratios
 
 
 def _mean(values: Iterable[float]) -> float:
