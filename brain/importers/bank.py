@@ -5,9 +5,9 @@ them alike); `--columns role=Column` names any the guess misses (roles: date, ti
 debit, credit, description, category, currency, type, status).
 
 Money out is spending, money in is not. With separate money-out and money-in columns that is
-plain; with one signed amount column, a type column saying debit/credit decides, else the
-sign most rows have is taken as money out (a bank account shows purchases as negative, a
-card statement as positive; the summary says which was assumed). Transfers between one's
+plain; with one signed amount column, a type saying debit or credit decides, else the sign
+most rows have is taken as money out (a bank account shows purchases as negative, a card
+statement as positive; the summary says which was assumed). Transfers between one's
 own accounts (type or category "transfer", "savings", "pot", "top up") and declined or
 reverted payments are not spending.
 
@@ -48,26 +48,20 @@ from brain.metrics import SPEND_BY_CATEGORY, snake_case
 DEVICE = "bank"
 IMPULSE_MAX_AMOUNT = 40.0
 IMPULSE_HOURS = frozenset({21, 22, 23, 0, 1, 2, 3})
-DISCRETIONARY = (
-    "shopping",
-    "entertainment",
-    "eating_out",
-    "takeaway",
-    "take_away",
-    "restaurant",
-    "fast_food",
-    "game",
-    "gambling",
-    "clothing",
-    "clothes",
-    "electronics",
-    "hobbies",
-    "leisure",
+# words (of a snake_cased category, type or status) that decide what a payment is
+DISCRETIONARY = frozenset(
+    {
+        *("shopping", "entertainment", "eating_out", "takeaway", "takeaways", "take_away"),
+        *("restaurant", "restaurants", "fast_food", "games", "gaming", "gambling"),
+        *("clothing", "clothes", "electronics", "hobbies", "leisure"),
+    }
 )
-_NOT_SPENDING = ("transfer", "savings", "pot", "top_up", "topup", "exchange", "refund")
-_NOT_SETTLED = ("declined", "reverted", "failed", "cancelled", "canceled", "pending")
-_OUT_TYPES = ("debit", "dbit", "payment", "purchase", "withdrawal", "card_payment", "out")
-_IN_TYPES = ("credit", "crdt", "deposit", "in", "income")
+_NOT_SPENDING = frozenset(
+    {"transfer", "transfers", "savings", "pot", "pots", "top_up", "topup", "exchange", "refund"}
+)
+_NOT_SETTLED = frozenset({"declined", "reverted", "failed", "cancelled", "canceled", "pending"})
+_OUT_TYPES = frozenset({"debit", "dbit", "withdrawal", "purchase"})
+_IN_TYPES = frozenset({"credit", "crdt", "deposit"})
 
 # role -> column names that mean it (normalised: lower case, single spaces), first wins
 _COLUMN_NAMES: dict[str, tuple[str, ...]] = {
@@ -77,8 +71,8 @@ _COLUMN_NAMES: dict[str, tuple[str, ...]] = {
         "booking date",
         "posted date",
         "posting date",
-        "completed date",
         "started date",
+        "completed date",
         "value date",
         "trans. date",
     ),
@@ -257,8 +251,9 @@ def parse_money(raw: str) -> float | None:
 
 
 def _has(value: str, words: Iterable[str]) -> bool:
-    name = snake_case(value)
-    return any(word in name for word in words)
+    """Whether `value` holds one of `words` as whole words ("Pot transfer" has "pot")."""
+    name = f"_{snake_case(value)}_"
+    return any(f"_{word}_" in name for word in words)
 
 
 def _payments(rows: list[_Row], roles: Iterable[str], ctx: ImportContext) -> Iterator[Parsed]:
@@ -273,7 +268,7 @@ def _payments(rows: list[_Row], roles: Iterable[str], ctx: ImportContext) -> Ite
         if amount is not None:
             amounts.append((row, amount))
     out_is_negative = True
-    if "amount" in roles and not ({"debit", "type"} & roles):
+    if "amount" in roles and "debit" not in roles:
         signs = Counter(amount < 0 for _, amount in amounts if amount)
         out_is_negative = signs[True] >= signs[False]
         yield Note(
@@ -371,12 +366,12 @@ def _signed_amount(row: _Row, roles: set[str]) -> float | None:
 
 
 def _is_out(row: _Row, amount: float, out_is_negative: bool) -> bool:
+    """Money out: by a type that says debit or credit, else by the amount's sign."""
     kind = row.cells.get("type", "")
-    if "debit" not in row.cells and kind:
-        if _has(kind, _IN_TYPES) and not _has(kind, _OUT_TYPES):
-            return False
-        if _has(kind, _OUT_TYPES):
-            return amount != 0
+    if "debit" not in row.cells and _has(kind, _OUT_TYPES):
+        return amount != 0
+    if "debit" not in row.cells and _has(kind, _IN_TYPES):
+        return False
     return amount < 0 if out_is_negative else amount > 0
 
 
