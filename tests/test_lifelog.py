@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from agent.accounts import Accounts
@@ -23,7 +25,7 @@ from brain.demo import simulate
 from brain.demo.lifelog import LIFELOG_EFFECTS, simulate_lifelog, write_lifelog
 from brain.demo.params import TZ
 from brain.demo.people import DEMO_FILES, LIFELOG_FILES, DemoPerson, import_demo_person
-from brain.errors import ImportFailed
+from brain.errors import ImportFailed, UnknownPerson
 from brain.importers import choose
 from brain.importers.bank import parse_columns, parse_money
 from brain.importers.browser import PRIVACY_NOTE, category_of, domain_of, load_categories
@@ -130,6 +132,30 @@ def test_a_running_browser_holding_its_database_does_not_stop_the_import(
     day = sqlite_store.timeline("lee").loc[date(2026, 10, 20)]
     assert day["browsing_minutes"] == day["late_night_browsing_minutes"] == 3 + 2 + 1
     assert day["distraction_ratio"] == 1.0
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_a_damaged_history_imports_or_is_refused_clearly(
+    small, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+):
+    original = bytearray(small[1][0].read_bytes())
+    if data.draw(st.booleans()):
+        damaged = original[: data.draw(st.integers(0, len(original)))]
+    else:
+        for _ in range(data.draw(st.integers(1, 200))):
+            original[data.draw(st.integers(0, len(original) - 1))] = data.draw(st.integers(0, 255))
+        damaged = original
+    folder = tmp_path_factory.mktemp("damaged")
+    path = folder / "places.sqlite"
+    path.write_bytes(bytes(damaged))
+    with Store.open(f"sqlite:///{folder / 'eqm.sqlite3'}") as store:
+        try:
+            store.import_file("lee", path, fmt=data.draw(st.sampled_from([None, "browser"])))
+        except ImportFailed as e:
+            assert str(e) and "Traceback" not in str(e)
+            with pytest.raises(UnknownPerson):  # all or nothing: not even the person was made
+                store.person("lee")
 
 
 def _chrome_history(path: Path, visits: list[tuple[str, datetime, int]]) -> Path:

@@ -41,7 +41,7 @@ class AirQualityImporter:
 
     def parse(self, path: Path, ctx: ImportContext) -> Iterator[Parsed]:
         rows = [
-            (line, {k.strip().lower(): v for k, v in row.items()})
+            (line, {k.strip().lower(): v or "" for k, v in row.items()})
             for line, row in csv_rows(path, ctx)
         ]
         stations = Counter(_first(row, _LOCATION_COLUMNS) for _, row in rows)

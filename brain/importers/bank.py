@@ -174,7 +174,7 @@ class BankImporter:
                 "with --columns date=...,amount=... (or debit=... and credit=...)"
             )
         table = [
-            _Row(line, {role: cells.get(column, "") for role, column in roles.items()})
+            _Row(line, {role: cells.get(column) or "" for role, column in roles.items()})
             for line, cells in rows
         ]
         yield from _payments(table, roles.keys(), ctx)

@@ -43,6 +43,7 @@ from brain.importers.base import (
     Note,
     Parsed,
     Record,
+    Rejection,
     zero_days,
 )
 
@@ -138,8 +139,12 @@ def category_of(domain: str, categories: Mapping[str, str]) -> str | None:
 
 
 def domain_of(url: str) -> str | None:
-    """The site of a web address without `www.`; None for the browser's own pages."""
-    parts = urlsplit(url)
+    """The site of a web address without `www.`; None for the browser's own pages and for
+    addresses that cannot be read."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1" and the like
+        return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     return parts.hostname.lower().removeprefix("www.")
@@ -159,11 +164,18 @@ def _browser_of(path: Path) -> _Browser | None:
     return found
 
 
+def _connect(database: str) -> contextlib.closing[sqlite3.Connection]:
+    """A connection whose text is decoded leniently: a damaged file's bytes are not UTF-8."""
+    db = sqlite3.connect(database, uri=True)
+    db.text_factory = lambda raw: raw.decode("utf-8", errors="replace")
+    return contextlib.closing(db)
+
+
 def _browser_in(database: str) -> _Browser | None:
     try:
-        with contextlib.closing(sqlite3.connect(database, uri=True)) as db:
+        with _connect(database) as db:
             tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):
         return None
     return next((b for b in _BROWSERS if b.tables <= tables), None)
 
@@ -190,7 +202,8 @@ class BrowserHistoryImporter:
                     f"{path.name} is not a Firefox or Chrome history database (it has no "
                     "moz_historyvisits or visits table)"
                 )
-            visits, skipped = _visits(copy, browser)
+            visits, skipped, unreadable = _visits(copy, browser)
+            yield from unreadable
             yield from _records(visits, browser.name, categories, ctx)
         if visits:
             first, last = (visits[i].at.astimezone(ctx.tz).date() for i in (0, -1))
@@ -210,21 +223,30 @@ def _copy(path: Path, folder: Path, ctx: ImportContext) -> Path:
     return copy
 
 
-def _visits(copy: Path, browser: _Browser) -> tuple[list[Visit], int]:
-    """Every page visit in time order, and how many were to the browser's own pages."""
+def _visits(copy: Path, browser: _Browser) -> tuple[list[Visit], int, list[Rejection]]:
+    """Every page visit in time order, how many were to the browser's own pages, and the
+    visits whose time cannot be read."""
     visits: list[Visit] = []
     skipped = 0
+    unreadable: list[Rejection] = []
     try:
-        with contextlib.closing(sqlite3.connect(copy)) as db:
-            for microseconds, url in db.execute(browser.query):
-                domain = domain_of(url or "")
-                if domain is None or microseconds is None:
+        with _connect(str(copy)) as db:
+            for n, (microseconds, url) in enumerate(db.execute(browser.query), start=1):
+                domain = domain_of(url) if isinstance(url, str) else None
+                if domain is None:
                     skipped += 1
                     continue
-                visits.append(Visit(browser.epoch + timedelta(microseconds=microseconds), domain))
-    except sqlite3.DatabaseError as e:
+                try:
+                    at = browser.epoch + timedelta(microseconds=microseconds)
+                except (TypeError, OverflowError):
+                    unreadable.append(
+                        Rejection(f"visit {n}", f"visit time {microseconds!r}", "bad_date")
+                    )
+                    continue
+                visits.append(Visit(at, domain))
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
         raise ImportFailed(f"{browser.name} history could not be read: {e}") from None
-    return visits, skipped
+    return visits, skipped, unreadable
 
 
 def _records(
