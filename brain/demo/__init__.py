@@ -3,7 +3,8 @@
 `simulate` samples the structural causal model in `brain.demo.scm` (`brain.demo.params` lists
 the equations in `DemoParams`, and `TRUE_EFFECTS` the effects analytics must recover);
 `generate` writes the result as real export files (How We Feel, Apple Health, Spotify, a
-wearable CSV) for the importers.
+wearable CSV and, with `lifelog=True`, browser history, a bank export and air quality from
+`brain.demo.lifelog`) for the importers.
 """
 
 from brain.demo.exports import generate
