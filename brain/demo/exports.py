@@ -1,9 +1,10 @@
 """Write a simulated life-log in the real export formats the importers read.
 
-Four files, byte-identical for the same seed (brain.demo.lifelog adds three more): a How We Feel CSV, an Apple Health
-`export.xml`, a Spotify extended streaming history and a generic wearable daily CSV. Each file
-keeps the quirks of the real thing (overlapping step sources, watchOS sleep values old and new,
-local times without zones, cumulative "so far" values) so that importers are tested on them.
+Four files, byte-identical for the same seed: a How We Feel CSV, an Apple Health `export.xml`,
+a Spotify extended streaming history and a generic wearable daily CSV (brain.demo.lifelog
+adds three more). Each file keeps the quirks of the real thing (overlapping step sources,
+watchOS sleep values old and new, local times without zones, cumulative "so far" values) so
+that importers are tested on them.
 """
 
 from __future__ import annotations
