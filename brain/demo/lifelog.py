@@ -195,11 +195,11 @@ def _late_gaps(rng: np.random.Generator, seconds: float) -> list[int]:
 
 
 def _url(rng: np.random.Generator, site: str) -> str:
-    return (
-        f"https://www.{site}/private/path/{int(rng.integers(1e9))}?q=secret"
-        if site != ("m.youtube.com")
-        else f"https://m.youtube.com/watch?v={int(rng.integers(1e9))}"
-    )
+    """A full address with a private path and query, which the importer must never keep."""
+    page = int(rng.integers(1e9))
+    if site == "m.youtube.com":
+        return f"https://m.youtube.com/watch?v={page}"
+    return f"https://www.{site}/private/path/{page}?q=secret"
 
 
 # --- Spending ----------------------------------------------------------------------------

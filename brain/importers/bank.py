@@ -23,6 +23,7 @@ to the last has each of these metrics, zero on days without a payment.
 from __future__ import annotations
 
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -185,16 +186,11 @@ Table = tuple[list[str], list[tuple[int, dict[str, str]]]]  # the header, (line,
 
 def _read_table(path: Path, ctx: ImportContext) -> Table:
     """The header and every (line, row) of a CSV file or an .xlsx workbook's first sheet."""
-    if path.suffix.lower() in (".xlsx", ".xlsm") or _is_zip(path):
+    if path.suffix.lower() in (".xlsx", ".xlsm") or zipfile.is_zipfile(path):
         return _read_workbook(path)
     rows = list(csv_rows(path, ctx))
     header = list(rows[0][1]) if rows else []
     return header, rows
-
-
-def _is_zip(path: Path) -> bool:
-    with path.open("rb") as f:
-        return f.read(2) == b"PK"
 
 
 def _read_workbook(path: Path) -> Table:

@@ -196,7 +196,7 @@ class BrowserHistoryImporter:
         categories = _configured_categories(Settings().domain_categories)
         with tempfile.TemporaryDirectory(prefix="eqm-browser-") as folder:
             copy = _copy(path, Path(folder), ctx)
-            browser = _browser_of(copy)
+            browser = _browser_in(str(copy))  # our own copy: opened plainly, its log read
             if browser is None:
                 raise ImportFailed(
                     f"{path.name} is not a Firefox or Chrome history database (it has no "
